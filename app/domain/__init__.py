@@ -1,0 +1,1 @@
+"""Domain rules, tables and services. Nothing here knows about HTTP."""
