@@ -1,0 +1,118 @@
+"""The outermost layer of every request: request id, body size limit, access log, last-resort 500."""
+
+import re
+import time
+import uuid
+
+import structlog
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.problems import problem_response
+
+log = structlog.get_logger(component="http")
+
+REQUEST_ID_HEADER = b"x-request-id"
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestContextMiddleware:
+    """Pure ASGI, so that it costs little and sees every response, errors included."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        started_at = time.perf_counter()
+        request_id = self._request_id(scope)
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER, request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise HTTPException(413)
+            return message
+
+        try:
+            if self._declared_length(scope) > self.max_body_bytes:
+                request = Request(scope, receive)
+                response = problem_response(
+                    request,
+                    status=413,
+                    slug="content-too-large",
+                    title="Content too large",
+                    detail=f"The request body is larger than {self.max_body_bytes} bytes.",
+                )
+                await response(scope, receive, send_with_id)
+                return
+            await self.app(scope, receive_limited, send_with_id)
+        except Exception as error:
+            # Log the class only: driver messages can carry SQL and values.
+            log.error("request.crashed", error_type=type(error).__name__)
+            if not response_started:
+                response = problem_response(
+                    Request(scope, receive),
+                    status=500,
+                    slug="internal-error",
+                    title="Internal error",
+                    detail="The service failed to handle the request; nothing was saved. "
+                    "Retry later, and quote the request id if it keeps failing.",
+                )
+                await response(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "request.completed",
+                method=scope["method"],
+                route=getattr(route, "path", None),
+                status=status,
+                duration_ms=round((time.perf_counter() - started_at) * 1000, 3),
+                agent_id=state.get("agent_id"),
+                sr_number=state.get("sr_number"),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+    @staticmethod
+    def _request_id(scope: Scope) -> str:
+        for name, value in scope.get("headers", ()):
+            if name == REQUEST_ID_HEADER:
+                candidate = value.decode("latin-1")
+                if VALID_REQUEST_ID.match(candidate):
+                    return candidate
+                break
+        return uuid.uuid4().hex
+
+    @staticmethod
+    def _declared_length(scope: Scope) -> int:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    return 0
+        return 0
