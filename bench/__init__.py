@@ -1,0 +1,1 @@
+"""Benchmarks: casedesk against a tutorial-style FastAPI + SQLModel baseline."""
