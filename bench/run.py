@@ -24,7 +24,7 @@ import time
 import timeit
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,7 +105,11 @@ PROFILE_BODY = {
     "phone": "+55 11 91234-0001",
     "collected_via": "private_message",
 }
-CASE_BODY = {"title": "Phone reboots on camera", "channel": "twitter", "followers": 1840}
+CASE_BODY = {
+    "title": "Phone reboots on camera",
+    "channel": "twitter",
+    "followers": 1840,
+}
 
 
 def sr_body(profile_id: str, *, escalate: bool = True) -> dict[str, Any]:
@@ -160,7 +164,9 @@ def wait_until_up(port: int, path: str, process: subprocess.Popen[bytes]) -> Non
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
+            raise RuntimeError(
+                f"server on port {port} exited with {process.returncode}"
+            )
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
                 return
@@ -191,7 +197,11 @@ class Server:
         try:
             with engine.connect() as connection:
                 quoted = engine.dialect.identifier_preparer.quote(self.table)
-                return int(connection.execute(sa.text(f"SELECT count(*) FROM {quoted}")).scalar_one())
+                return int(
+                    connection.execute(
+                        sa.text(f"SELECT count(*) FROM {quoted}")
+                    ).scalar_one()
+                )
         finally:
             engine.dispose()
 
@@ -206,9 +216,20 @@ def start_casedesk(url: str, port: int, workers: int, log_path: Path) -> Server:
         "CASEDESK_LOG_FORMAT": "json",
     }
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "casedesk"), "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "casedesk"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     server = Server("casedesk", port, process, url, "service_request")
     wait_until_up(port, "/health/live", process)
@@ -218,11 +239,30 @@ def start_casedesk(url: str, port: int, workers: int, log_path: Path) -> Server:
 def start_baseline(url: str, port: int, workers: int, log_path: Path) -> Server:
     env = {**os.environ, "BASELINE_DATABASE_URL": url}
     # Create the table once, so that several workers do not race to create it.
-    subprocess.run([sys.executable, "-c", "import tutorial_baseline"], cwd=BENCH_DIR, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-c", "import tutorial_baseline"],
+        cwd=BENCH_DIR,
+        env=env,
+        check=True,
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tutorial_baseline:app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--no-access-log"],
-        cwd=BENCH_DIR, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tutorial_baseline:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+        ],
+        cwd=BENCH_DIR,
+        env=env,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     server = Server("baseline", port, process, url, "case")
     wait_until_up(port, "/openapi.json", process)
@@ -249,11 +289,17 @@ class Databases:
         with psycopg.connect(self._admin_url(), autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{database}"')
         self.created.append(database)
-        return str(sa.make_url(self._admin_url()).set(drivername="postgresql+psycopg", database=database).render_as_string(hide_password=False))
+        return str(
+            sa.make_url(self._admin_url())
+            .set(drivername="postgresql+psycopg", database=database)
+            .render_as_string(hide_password=False)
+        )
 
     def _admin_url(self) -> str:
         assert self.postgres_url is not None
-        return re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", self.postgres_url)
+        return re.sub(
+            r"^postgres(ql)?(\+psycopg)?://", "postgresql://", self.postgres_url
+        )
 
     def drop_all(self) -> None:
         if not self.created:
@@ -269,15 +315,26 @@ class Databases:
 # Seeding through the public API
 
 
-def call(port: int, requests: list[bytes], connections: int = 32) -> list[tuple[int, dict[str, Any]]]:
+def call(
+    port: int, requests: list[bytes], connections: int = 32
+) -> list[tuple[int, dict[str, Any]]]:
     """Send prepared requests concurrently; return each response's status and JSON body."""
     if not requests:
         return []
-    result = run_load(port, from_list(requests), connections=min(connections, len(requests)),
-                      limit_seconds=600, keep_bodies=True)
+    result = run_load(
+        port,
+        from_list(requests),
+        connections=min(connections, len(requests)),
+        limit_seconds=600,
+        keep_bodies=True,
+    )
     if result.requests != len(requests):
-        raise RuntimeError(f"seeding sent {result.requests} of {len(requests)} requests")
-    failed = {status: count for status, count in result.statuses.items() if status >= 400}
+        raise RuntimeError(
+            f"seeding sent {result.requests} of {len(requests)} requests"
+        )
+    failed = {
+        status: count for status, count in result.statuses.items() if status >= 400
+    }
     if failed:
         sample = next(iter(result.bodies.values()), b"")
         raise RuntimeError(f"seeding failed with statuses {failed}: {sample[:300]!r}")
@@ -286,12 +343,27 @@ def call(port: int, requests: list[bytes], connections: int = 32) -> list[tuple[
 
 def create_agent(url: str, name: str, tier: str, queue: str, kind: str | None) -> str:
     """Create an agent with the casedesk CLI and return its token."""
-    command = [str(Path(sys.executable).parent / "casedesk"), "agents", "create",
-               "--name", name, "--tier", tier, "--queue", queue]
+    command = [
+        str(Path(sys.executable).parent / "casedesk"),
+        "agents",
+        "create",
+        "--name",
+        name,
+        "--tier",
+        tier,
+        "--queue",
+        queue,
+    ]
     if kind:
         command += ["--kind", kind]
-    output = subprocess.run(command, cwd=ROOT, env={**os.environ, "CASEDESK_DATABASE_URL": url},
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "CASEDESK_DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     match = re.search(r"^token:\s+(\S+)", output, re.MULTILINE)
     if match is None:
         raise RuntimeError(f"no token in the CLI output: {output!r}")
@@ -308,45 +380,84 @@ class CasedeskSeed:
     read_ids: list[str]
 
 
-def fire_request(sr_id: str, event: str, version: int, headers: dict[str, str]) -> bytes:
+def fire_request(
+    sr_id: str, event: str, version: int, headers: dict[str, str]
+) -> bytes:
     return encode_request(
-        "POST", f"/service-requests/{sr_id}/{event.replace('_', '-')}",
-        body=EVENT_BODIES[event], headers={**headers, "If-Match": f'"{version}"'},
+        "POST",
+        f"/service-requests/{sr_id}/{event.replace('_', '-')}",
+        body=EVENT_BODIES[event],
+        headers={**headers, "If-Match": f'"{version}"'},
     )
 
 
-def seed_casedesk(server: Server, events: list[str], per_round: int, rounds: int) -> CasedeskSeed:
+def seed_casedesk(
+    server: Server, events: list[str], per_round: int, rounds: int
+) -> CasedeskSeed:
     url = server.database_url
-    owner = {"Authorization": "Bearer " + create_agent(url, "Bench Social", "tier1", "social-br", "social_media")}
-    tier2 = {"Authorization": "Bearer " + create_agent(url, "Bench Tier2", "tier2", "ges", None)}
-    [(_, profile)] = call(server.port, [encode_request("POST", "/profiles", body=PROFILE_BODY, headers=owner)])
+    owner = {
+        "Authorization": "Bearer "
+        + create_agent(url, "Bench Social", "tier1", "social-br", "social_media")
+    }
+    tier2 = {
+        "Authorization": "Bearer "
+        + create_agent(url, "Bench Tier2", "tier2", "ges", None)
+    }
+    [(_, profile)] = call(
+        server.port,
+        [encode_request("POST", "/profiles", body=PROFILE_BODY, headers=owner)],
+    )
     profile_id = profile["id"]
 
     wanted = [(event, index) for event in events for index in range(per_round * rounds)]
     creates = [
-        encode_request("POST", "/service-requests", body=sr_body(profile_id, escalate=event != "escalate"), headers=owner)
+        encode_request(
+            "POST",
+            "/service-requests",
+            body=sr_body(profile_id, escalate=event != "escalate"),
+            headers=owner,
+        )
         for event, _ in wanted
     ]
     states = [[body["id"], body["version"]] for _, body in call(server.port, creates)]
     for step in range(3):
-        positions = [i for i, (event, _) in enumerate(wanted) if len(PREPARATION[event]) > step]
+        positions = [
+            i for i, (event, _) in enumerate(wanted) if len(PREPARATION[event]) > step
+        ]
         requests = []
         for position in positions:
             event = PREPARATION[wanted[position][0]][step]
             sr_id, version = states[position]
-            requests.append(fire_request(sr_id, event, version, tier2 if event in TIER2_EVENTS else owner))
-        for position, (_, body) in zip(positions, call(server.port, requests), strict=True):
+            requests.append(
+                fire_request(
+                    sr_id, event, version, tier2 if event in TIER2_EVENTS else owner
+                )
+            )
+        for position, (_, body) in zip(
+            positions, call(server.port, requests), strict=True
+        ):
             states[position][1] = body["version"]
 
-    pools: dict[str, list[list[bytes]]] = {event: [[] for _ in range(rounds)] for event in events}
+    pools: dict[str, list[list[bytes]]] = {
+        event: [[] for _ in range(rounds)] for event in events
+    }
     for (event, index), (sr_id, version) in zip(wanted, states, strict=True):
         headers = tier2 if event in TIER2_EVENTS else owner
-        pools[event][index // per_round].append(fire_request(sr_id, event, version, headers))
+        pools[event][index // per_round].append(
+            fire_request(sr_id, event, version, headers)
+        )
 
     read_ids = [state[0] for state in states[:1000]]
     if len(read_ids) < 1000:
-        extra = call(server.port, [encode_request("POST", "/service-requests", body=sr_body(profile_id), headers=owner)
-                                   for _ in range(1000 - len(read_ids))])
+        extra = call(
+            server.port,
+            [
+                encode_request(
+                    "POST", "/service-requests", body=sr_body(profile_id), headers=owner
+                )
+                for _ in range(1000 - len(read_ids))
+            ],
+        )
         read_ids += [body["id"] for _, body in extra]
     return CasedeskSeed(owner, tier2, profile_id, pools, read_ids)
 
@@ -360,12 +471,22 @@ class BaselineSeed:
 def seed_baseline(server: Server, next_rounds: int, per_round: int) -> BaselineSeed:
     case_pools = math.ceil(next_rounds / BASELINE_STEPS_PER_CASE) if next_rounds else 0
     count = max(1000, case_pools * per_round)
-    ids = [body["id"] for _, body in call(server.port, [encode_request("POST", "/cases", body=CASE_BODY)] * count)]
+    ids = [
+        body["id"]
+        for _, body in call(
+            server.port, [encode_request("POST", "/cases", body=CASE_BODY)] * count
+        )
+    ]
     next_pools = []
     for round_index in range(next_rounds):
         pool = round_index // BASELINE_STEPS_PER_CASE
-        chunk = ids[pool * per_round:(pool + 1) * per_round]
-        next_pools.append([encode_request("POST", f"/cases/{case_id}/next", body={}) for case_id in chunk])
+        chunk = ids[pool * per_round : (pool + 1) * per_round]
+        next_pools.append(
+            [
+                encode_request("POST", f"/cases/{case_id}/next", body={})
+                for case_id in chunk
+            ]
+        )
     return BaselineSeed(next_pools, ids[:1000])
 
 
@@ -379,19 +500,40 @@ class Round:
     load_average: float
 
 
-def measure(server: Server, requests: Callable[[int], bytes | None], seconds: float, connections: int,
-            profile_to: Path | None = None) -> Round:
+def measure(
+    server: Server,
+    requests: Callable[[int], bytes | None],
+    seconds: float,
+    connections: int,
+    profile_to: Path | None = None,
+) -> Round:
     load_average = os.getloadavg()[0]
     profiler = None
     if profile_to is not None and shutil.which("py-spy"):
         profiler = subprocess.Popen(
-            ["py-spy", "record", "--pid", str(server.process.pid), "--subprocesses", "--format", "raw",
-             "--rate", "200", "--output", str(profile_to), "--duration", str(math.ceil(seconds))],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                "py-spy",
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--subprocesses",
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--output",
+                str(profile_to),
+                "--duration",
+                str(math.ceil(seconds)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(0.5)
     before = cpu_seconds(server.pids)
-    result = run_load(server.port, requests, connections=connections, limit_seconds=seconds)
+    result = run_load(
+        server.port, requests, connections=connections, limit_seconds=seconds
+    )
     after = cpu_seconds(server.pids)
     if profiler is not None:
         profiler.wait(timeout=60)
@@ -442,10 +584,18 @@ class Comparison:
 
     @property
     def ratio(self) -> float | None:
-        return self.casedesk.rate / self.baseline.rate if self.baseline and self.baseline.rate else None
+        return (
+            self.casedesk.rate / self.baseline.rate
+            if self.baseline and self.baseline.rate
+            else None
+        )
 
 
-def alternate(casedesk: Callable[[int], Round], baseline: Callable[[int], Round] | None, rounds: int) -> tuple[list[Round], list[Round]]:
+def alternate(
+    casedesk: Callable[[int], Round],
+    baseline: Callable[[int], Round] | None,
+    rounds: int,
+) -> tuple[list[Round], list[Round]]:
     """Run rounds A B A B ... so that outside load hits both apps alike."""
     a_rounds, b_rounds = [], []
     for index in range(rounds):
@@ -453,10 +603,6 @@ def alternate(casedesk: Callable[[int], Round], baseline: Callable[[int], Round]
         if baseline is not None:
             b_rounds.append(baseline(index))
     return a_rounds, b_rounds
-
-
-def endless(build: Callable[[int], bytes]) -> Callable[[int], bytes | None]:
-    return build
 
 
 def cycling(requests: list[bytes]) -> Callable[[int], bytes | None]:
@@ -477,13 +623,31 @@ def machine_cost_us(event: str) -> float:
     from app.domain.vocabulary import Status, Tier, Tier1Kind
     from app.workflows.service_request import LIFECYCLE
 
-    owner = Actor(id=uuid.uuid4(), name="o", tier=Tier.tier1, tier1_kind=Tier1Kind.social_media,
-                  default_queue="social-br", time_zone="UTC")
-    tier2 = Actor(id=uuid.uuid4(), name="t", tier=Tier.tier2, tier1_kind=None, default_queue="ges", time_zone="UTC")
+    owner = Actor(
+        id=uuid.uuid4(),
+        name="o",
+        tier=Tier.tier1,
+        tier1_kind=Tier1Kind.social_media,
+        default_queue="social-br",
+        time_zone="UTC",
+    )
+    tier2 = Actor(
+        id=uuid.uuid4(),
+        name="t",
+        tier=Tier.tier2,
+        tier1_kind=None,
+        default_queue="ges",
+        time_zone="UTC",
+    )
     actor = tier2 if event in TIER2_EVENTS else owner
     now = datetime.now(UTC)
-    row = {"owner_id": owner.id, "queue": "social-br", "customer_type": "social_media",
-           "assignee_id": tier2.id, "closed_at": now - timedelta(hours=1)}
+    row = {
+        "owner_id": owner.id,
+        "queue": "social-br",
+        "customer_type": "social_media",
+        "assignee_id": tier2.id,
+        "closed_at": now - timedelta(hours=1),
+    }
 
     class _Policy:
         reopen_window = timedelta(days=30)
@@ -523,18 +687,35 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
     comparisons: list[Comparison] = []
     extra: dict[str, Any] = {}
     try:
-        casedesk = start_casedesk(databases.new("casedesk"), options.port, options.workers, workdir / "casedesk.log")
+        casedesk = start_casedesk(
+            databases.new("casedesk"),
+            options.port,
+            options.workers,
+            workdir / "casedesk.log",
+        )
         servers.append(casedesk)
-        baseline = start_baseline(databases.new("baseline"), options.port + 1, options.workers, workdir / "baseline.log")
+        baseline = start_baseline(
+            databases.new("baseline"),
+            options.port + 1,
+            options.workers,
+            workdir / "baseline.log",
+        )
         servers.append(baseline)
 
-        with urllib.request.urlopen(f"http://127.0.0.1:{casedesk.port}/openapi.json") as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{casedesk.port}/openapi.json"
+        ) as response:
             paths = set(json.load(response)["paths"])
 
         events = [name for name in EVENTS if name in options.scenarios]
-        print(f"seeding ({len(events)} event pools of {options.rounds} x {options.event_requests} SRs)...", flush=True)
+        print(
+            f"seeding ({len(events)} event pools of {options.rounds} x {options.event_requests} SRs)...",
+            flush=True,
+        )
         seed = seed_casedesk(casedesk, events, options.event_requests, options.rounds)
-        base_seed = seed_baseline(baseline, len(events) * options.rounds, options.event_requests)
+        base_seed = seed_baseline(
+            baseline, len(events) * options.rounds, options.event_requests
+        )
         for server in servers:
             server.pids = process_tree(server.process.pid)
 
@@ -544,12 +725,24 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
             options.profile_dir.mkdir(parents=True, exist_ok=True)
             return options.profile_dir / f"{scenario}-w{options.workers}.txt"
 
-        def run_pair(scenario: str, a: Callable[[int], Callable[[int], bytes | None]],
-                     b: Callable[[int], Callable[[int], bytes | None]] | None, limit: float) -> tuple[list[Round], list[Round]]:
+        def run_pair(
+            scenario: str,
+            a: Callable[[int], Callable[[int], bytes | None]],
+            b: Callable[[int], Callable[[int], bytes | None]] | None,
+            limit: float,
+        ) -> tuple[list[Round], list[Round]]:
             print(f"  {scenario}...", flush=True)
             return alternate(
-                lambda i: measure(casedesk, a(i), limit, options.connections, profile_path(scenario, i)),
-                (lambda i: measure(baseline, b(i), limit, options.connections)) if b else None,
+                lambda i: measure(
+                    casedesk,
+                    a(i),
+                    limit,
+                    options.connections,
+                    profile_path(scenario, i),
+                ),
+                (lambda i: measure(baseline, b(i), limit, options.connections))
+                if b
+                else None,
                 options.rounds,
             )
 
@@ -560,22 +753,54 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
             def sr_creates(round_index: int) -> Callable[[int], bytes | None]:
                 prefix = f"bench-{uuid.uuid4().hex[:8]}-"
                 return lambda index: encode_request(
-                    "POST", "/service-requests", body=body,
-                    headers={**seed.owner, "Idempotency-Key": f"{prefix}{index}"})
+                    "POST",
+                    "/service-requests",
+                    body=body,
+                    headers={**seed.owner, "Idempotency-Key": f"{prefix}{index}"},
+                )
 
             case_create = encode_request("POST", "/cases", body=CASE_BODY)
-            a_rounds, b_rounds = run_pair("create", sr_creates, lambda _: cycling([case_create]), options.seconds)
-            added = (casedesk.count_rows() - rows_before[0], baseline.count_rows() - rows_before[1])
-            created = (sum(r.load.statuses[201] for r in a_rounds), sum(r.load.statuses[201] for r in b_rounds))
-            note = "rows added == 201s" if added == created else f"ROWS MISMATCH: added {added}, 201s {created}"
+            a_rounds, b_rounds = run_pair(
+                "create", sr_creates, lambda _: cycling([case_create]), options.seconds
+            )
+            added = (
+                casedesk.count_rows() - rows_before[0],
+                baseline.count_rows() - rows_before[1],
+            )
+            created = (
+                sum(r.load.statuses[201] for r in a_rounds),
+                sum(r.load.statuses[201] for r in b_rounds),
+            )
+            note = (
+                "rows added == 201s"
+                if added == created
+                else f"ROWS MISMATCH: added {added}, 201s {created}"
+            )
             extra["rows"] = {"added": added, "created": created}
-            comparisons.append(Comparison("SR create", Figures.of(a_rounds), Figures.of(b_rounds), note))
+            comparisons.append(
+                Comparison(
+                    "SR create", Figures.of(a_rounds), Figures.of(b_rounds), note
+                )
+            )
 
         if "read" in options.scenarios:
-            reads = [encode_request("GET", f"/service-requests/{sr_id}", headers=seed.owner) for sr_id in seed.read_ids]
-            case_reads = [encode_request("GET", f"/cases/{case_id}") for case_id in base_seed.read_ids]
-            a_rounds, b_rounds = run_pair("read", lambda _: cycling(reads), lambda _: cycling(case_reads), options.seconds)
-            comparisons.append(Comparison("SR read", Figures.of(a_rounds), Figures.of(b_rounds)))
+            reads = [
+                encode_request("GET", f"/service-requests/{sr_id}", headers=seed.owner)
+                for sr_id in seed.read_ids
+            ]
+            case_reads = [
+                encode_request("GET", f"/cases/{case_id}")
+                for case_id in base_seed.read_ids
+            ]
+            a_rounds, b_rounds = run_pair(
+                "read",
+                lambda _: cycling(reads),
+                lambda _: cycling(case_reads),
+                options.seconds,
+            )
+            comparisons.append(
+                Comparison("SR read", Figures.of(a_rounds), Figures.of(b_rounds))
+            )
 
         next_round = iter(range(len(base_seed.next_pools)))
         for event in events:
@@ -584,18 +809,31 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
             a_rounds, b_rounds = run_pair(
                 event,
                 lambda i, pools=pools: from_list(pools[i]),
-                lambda i, indexes=base_indexes: from_list(base_seed.next_pools[indexes[i]]),
+                lambda i, indexes=base_indexes: from_list(
+                    base_seed.next_pools[indexes[i]]
+                ),
                 options.seconds * 10,
             )
-            comparisons.append(Comparison(f"event {event}", Figures.of(a_rounds), Figures.of(b_rounds),
-                                          f"from {SOURCE_STATUS[event]}; baseline /next"))
+            comparisons.append(
+                Comparison(
+                    f"event {event}",
+                    Figures.of(a_rounds),
+                    Figures.of(b_rounds),
+                    f"from {SOURCE_STATUS[event]}; baseline /next",
+                )
+            )
 
         for scenario, marker in (("queue", "/queue"), ("triage", "/triage")):
             if scenario in options.scenarios:
                 present = sorted(path for path in paths if path.startswith(marker))
                 extra.setdefault("skipped", []).append(
-                    f"{scenario}: " + (f"routes {present} exist but the harness has no load for them yet"
-                                       if present else "no such route in this build"))
+                    f"{scenario}: "
+                    + (
+                        f"routes {present} exist but the harness has no load for them yet"
+                        if present
+                        else "no such route in this build"
+                    )
+                )
 
         if events and "machine" in options.scenarios:
             shares = {}
@@ -623,20 +861,33 @@ def machine_description() -> str:
     return f"{os.cpu_count()} CPUs, {model}, Python {sys.version.split()[0]}"
 
 
-def print_table(comparisons: list[Comparison], extra: dict[str, Any], options: Options) -> None:
+def print_table(
+    comparisons: list[Comparison], extra: dict[str, Any], options: Options
+) -> None:
     database = "PostgreSQL" if options.postgres else "SQLite WAL"
-    print(f"\n{database}, {options.workers} worker(s), {options.connections} connections; {machine_description()}")
+    print(
+        f"\n{database}, {options.workers} worker(s), {options.connections} connections; {machine_description()}"
+    )
     header = f"{'scenario':<26} {'app':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'errors':>7} {'load':>5} {'ratio':>6}"
     print(header)
     print("-" * len(header))
     for comparison in comparisons:
-        for name, figures in (("casedesk", comparison.casedesk), ("baseline", comparison.baseline)):
+        for name, figures in (
+            ("casedesk", comparison.casedesk),
+            ("baseline", comparison.baseline),
+        ):
             if figures is None:
                 continue
-            ratio = f"{comparison.ratio:.2f}x" if name == "casedesk" and comparison.ratio else ""
-            print(f"{comparison.scenario if name == 'casedesk' else '':<26} {name:<9} {figures.rate:8.0f} "
-                  f"{figures.p50_ms:8.2f} {figures.p99_ms:8.2f} {figures.cpu_us:11.0f} {figures.errors:7d} "
-                  f"{figures.load_average:5.1f} {ratio:>6}")
+            ratio = (
+                f"{comparison.ratio:.2f}x"
+                if name == "casedesk" and comparison.ratio
+                else ""
+            )
+            print(
+                f"{comparison.scenario if name == 'casedesk' else '':<26} {name:<9} {figures.rate:8.0f} "
+                f"{figures.p50_ms:8.2f} {figures.p99_ms:8.2f} {figures.cpu_us:11.0f} {figures.errors:7d} "
+                f"{figures.load_average:5.1f} {ratio:>6}"
+            )
         if comparison.note:
             print(f"{'':<26} note: {comparison.note}")
     for line in extra.get("skipped", []):
@@ -644,25 +895,78 @@ def print_table(comparisons: list[Comparison], extra: dict[str, Any], options: O
     shares = extra.get("machine_share")
     if shares:
         worst = max(shares.items(), key=lambda item: item[1][1])
-        print("state machine (fire + allowed events) per lifecycle request: "
-              + ", ".join(f"{event} {cost:.0f} µs ({share:.1%})" for event, (cost, share) in shares.items()))
+        print(
+            "state machine (fire + allowed events) per lifecycle request: "
+            + ", ".join(
+                f"{event} {cost:.0f} µs ({share:.1%})"
+                for event, (cost, share) in shares.items()
+            )
+        )
         print(f"largest share of server CPU: {worst[0]} {worst[1][1]:.1%}")
 
 
 def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[int]]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL; each app gets a fresh database there, dropped afterwards")
-    parser.add_argument("--workers", default="1", help="uvicorn worker processes per app; a comma list runs the suite once per count (default 1)")
-    parser.add_argument("--seconds", type=float, default=3.0, help="length of a timed round in seconds (default 3)")
-    parser.add_argument("--event-requests", type=int, default=1000, help="requests per lifecycle-event round; each needs its own prepared SR (default 1000)")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds per app and scenario (default 2)")
-    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)")
-    parser.add_argument("--port", type=int, default=8400, help="casedesk's port; the baseline takes the next one (default 8400)")
-    parser.add_argument("--scenarios", default="create,read," + ",".join(EVENTS) + ",queue,triage,machine",
-                        help="comma list of scenarios (default: all)")
-    parser.add_argument("--profile", type=Path, metavar="DIR", help="record casedesk with py-spy during each scenario's first round into DIR")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
-    parser.add_argument("--timeout", type=float, default=1200, help="stop the whole run after this many seconds (default 1200)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="PostgreSQL server URL; each app gets a fresh database there, dropped afterwards",
+    )
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="uvicorn worker processes per app; a comma list runs the suite once per count (default 1)",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=3.0,
+        help="length of a timed round in seconds (default 3)",
+    )
+    parser.add_argument(
+        "--event-requests",
+        type=int,
+        default=1000,
+        help="requests per lifecycle-event round; each needs its own prepared SR (default 1000)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="rounds per app and scenario (default 2)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=32,
+        help="concurrent keep-alive connections (default 32)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8400,
+        help="casedesk's port; the baseline takes the next one (default 8400)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default="create,read," + ",".join(EVENTS) + ",queue,triage,machine",
+        help="comma list of scenarios (default: all)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record casedesk with py-spy during each scenario's first round into DIR",
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", help="also write the figures as JSON"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1200,
+        help="stop the whole run after this many seconds (default 1200)",
+    )
     args = parser.parse_args(argv)
     workers = [int(count) for count in args.workers.split(",")]
     return args, workers
@@ -672,7 +976,9 @@ def main(argv: list[str] | None = None) -> int:
     args, worker_counts = parse_args(argv)
 
     def on_timeout(_signum: int, _frame: Any) -> None:
-        raise TimeoutError(f"the benchmark ran longer than --timeout {args.timeout:.0f} s")
+        raise TimeoutError(
+            f"the benchmark ran longer than --timeout {args.timeout:.0f} s"
+        )
 
     signal.signal(signal.SIGALRM, on_timeout)
     signal.alarm(int(args.timeout))
@@ -680,32 +986,47 @@ def main(argv: list[str] | None = None) -> int:
     creates: dict[int, float] = {}
     for workers in worker_counts:
         options = Options(
-            postgres=args.postgres, workers=workers, seconds=args.seconds, event_requests=args.event_requests,
-            rounds=args.rounds, connections=args.connections, port=args.port,
-            scenarios=args.scenarios.split(","), profile_dir=args.profile,
+            postgres=args.postgres,
+            workers=workers,
+            seconds=args.seconds,
+            event_requests=args.event_requests,
+            rounds=args.rounds,
+            connections=args.connections,
+            port=args.port,
+            scenarios=args.scenarios.split(","),
+            profile_dir=args.profile,
         )
         comparisons, extra = run_suite(options)
         print_table(comparisons, extra, options)
         for comparison in comparisons:
             if comparison.scenario == "SR create":
                 creates[workers] = comparison.casedesk.rate
-        report.append({
-            "database": "postgresql" if args.postgres else "sqlite",
-            "workers": workers,
-            "machine": machine_description(),
-            "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "comparisons": [
-                {"scenario": c.scenario, "ratio": c.ratio, "note": c.note, "casedesk": vars(c.casedesk),
-                 "baseline": vars(c.baseline) if c.baseline else None}
-                for c in comparisons
-            ],
-            "extra": extra,
-        })
+        report.append(
+            {
+                "database": "postgresql" if args.postgres else "sqlite",
+                "workers": workers,
+                "machine": machine_description(),
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "comparisons": [
+                    {
+                        "scenario": c.scenario,
+                        "ratio": c.ratio,
+                        "note": c.note,
+                        "casedesk": vars(c.casedesk),
+                        "baseline": vars(c.baseline) if c.baseline else None,
+                    }
+                    for c in comparisons
+                ],
+                "extra": extra,
+            }
+        )
     if len(creates) > 1:
         lowest = min(creates)
         for workers, rate in sorted(creates.items()):
             if workers != lowest:
-                print(f"SR create, {workers} workers / {lowest}: {rate / creates[lowest]:.2f}x")
+                print(
+                    f"SR create, {workers} workers / {lowest}: {rate / creates[lowest]:.2f}x"
+                )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str))
     return 0
