@@ -34,9 +34,12 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import anyio.to_thread
 import orjson
 import sqlalchemy as sa
+import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.sql.elements import ClauseElement
+
+_log = structlog.get_logger(component="db")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -276,6 +279,53 @@ def create_db_engine(
     )
 
 
+class _WalCheckpointer:
+    """Copies the SQLite WAL into the database file from a background thread.
+
+    SQLite's automatic checkpoint runs inside the commit that crosses the WAL
+    size limit, so that one request pays for copying the pages and for the
+    fsync of the database file. A PASSIVE checkpoint on a second connection
+    does the same work without taking the write lock, and the driver releases
+    the GIL while it runs, so request handling goes on meanwhile.
+    """
+
+    def __init__(
+        self, path: str, interval_seconds: float, busy_timeout_ms: int
+    ) -> None:
+        self._path = path
+        self._interval = interval_seconds
+        self._busy_timeout_ms = busy_timeout_ms
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, name="sqlite-wal-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def _loop(self) -> None:
+        connection = sqlite3.connect(self._path, timeout=self._busy_timeout_ms / 1000)
+        try:
+            while not self._stop.wait(self._interval):
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as error:
+                    # The request connection's own autocheckpoint remains the backstop.
+                    _log.warning(
+                        "sqlite.checkpoint_failed", error_type=type(error).__name__
+                    )
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+WAL_CHECKPOINT_INTERVAL_SECONDS = 0.5
+BACKSTOP_AUTOCHECKPOINT_PAGES = 20_000
+"""WAL pages (about 80 MB at 4 KiB) after which a commit checkpoints by itself,
+for when the background checkpoint falls behind or cannot run."""
+
+
 class Database:
     """The process's database: runs units of work and owns every commit."""
 
@@ -290,6 +340,8 @@ class Database:
         self._cache: dict[Any, _Compiled | None] = {}
         self._sqlite_tx: Tx | None = None
         self._sqlite_lock = threading.Lock()
+        self._busy_timeout_ms = busy_timeout_ms
+        self._checkpointer: _WalCheckpointer | None = None
 
     @property
     def url(self) -> sa.URL:
@@ -374,9 +426,21 @@ class Database:
             # Keep SQLAlchemy from opening its own transaction on this connection.
             connection.commit()
             self._sqlite_tx = Tx(connection, self.dialect, self._cache)
+            database = self.engine.url.database
+            if database and database != ":memory:":
+                self._sqlite_tx._cursor.execute(
+                    f"PRAGMA wal_autocheckpoint={BACKSTOP_AUTOCHECKPOINT_PAGES}"
+                )
+                if self._checkpointer is None:
+                    self._checkpointer = _WalCheckpointer(
+                        database, WAL_CHECKPOINT_INTERVAL_SECONDS, self._busy_timeout_ms
+                    )
         return self._sqlite_tx
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._sqlite_lock:
             if self._sqlite_tx is not None:
                 self._sqlite_tx.connection.close()
