@@ -509,10 +509,15 @@ def measure(
 ) -> Round:
     load_average = os.getloadavg()[0]
     profiler = None
-    if profile_to is not None and shutil.which("py-spy"):
+    py_spy = shutil.which("py-spy") or shutil.which(
+        "py-spy", path=str(Path(sys.executable).parent)
+    )
+    if profile_to is not None:
+        if py_spy is None:
+            raise RuntimeError("--profile needs py-spy: pip install py-spy")
         profiler = subprocess.Popen(
             [
-                "py-spy",
+                py_spy,
                 "record",
                 "--pid",
                 str(server.process.pid),
