@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     )
     """Tier 2's resolution target per priority, priority 1 first."""
 
+    auth_cache_ttl: timedelta = timedelta(seconds=2)
+    """How long a server process reuses a token check. A revoke, deactivation or
+    agent edit through the API clears the cache of the process that handles it;
+    other processes, and changes made with the CLI, take effect within this time.
+    Zero checks every request against the database."""
+
     @field_validator("database_url")
     @classmethod
     def _use_psycopg(cls, value: str) -> str:

@@ -73,7 +73,9 @@ async def update_agent(
     agent_id: uuid.UUID, data: AgentUpdate, call: Supervisor
 ) -> AgentRead:
     """Change an agent's name, default queue or time zone."""
-    return await call.ctx.db.write(service.update_agent, agent_id, data)
+    updated = await call.ctx.db.write(service.update_agent, agent_id, data)
+    call.ctx.tokens.clear()
+    return updated
 
 
 @router.post(
@@ -85,9 +87,11 @@ async def deactivate_agent(
     call: Supervisor,
 ) -> AgentRead:
     """Deactivate an agent, revoke its tokens and hand its SRs to `reassign_to`."""
-    return await call.ctx.db.write(
+    deactivated = await call.ctx.db.write(
         service.deactivate_agent, call.actor, agent_id, data, call.ctx.now()
     )
+    call.ctx.tokens.clear()
+    return deactivated
 
 
 @router.post(
@@ -122,7 +126,14 @@ async def revoke_token(
     token_id: uuid.UUID,
     call: TokenOwner,
 ) -> TokenRead:
-    """Revoke a token at once. Agents revoke their own tokens, supervisors any token."""
-    return await call.ctx.db.write(
+    """Revoke a token. Agents revoke their own tokens, supervisors any token.
+
+    The server process that handles the revoke rejects the token at once; other
+    server processes reuse a token check for up to `CASEDESK_AUTH_CACHE_TTL`
+    (2 s by default).
+    """
+    revoked = await call.ctx.db.write(
         service.revoke_token, call.actor, token_id, call.ctx.now()
     )
+    call.ctx.tokens.clear()
+    return revoked

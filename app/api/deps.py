@@ -9,9 +9,10 @@ dependency node on every request, and in our measurements each node cost more
 than the database read behind it.
 """
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
@@ -20,7 +21,7 @@ from fastapi import Header, Path, Request
 from app.api.ratelimit import RateLimiter
 from app.db import Database, Row, Tx
 from app.domain import permissions
-from app.domain.agents.service import authenticate
+from app.domain.agents.service import actor_from_token_row, find_token, hash_token
 from app.domain.errors import NotFound, Unauthenticated
 from app.domain.permissions import Actor, Operation
 from app.domain.policy import Policy
@@ -30,6 +31,39 @@ from app.settings import Settings
 BEARER_SCHEME = "bearerAuth"
 
 SR_REFERENCE_DESCRIPTION = "The SR's id (a UUID) or its number, such as SR-00000042."
+
+
+class TokenCache:
+    """Token rows of recent requests, so that a busy token skips the lookup for a while.
+
+    Every hit still runs the full check (revoked, expired against the request's
+    time, agent active), the rate limit and the permission check; only the row
+    may be up to `auth_cache_ttl` old. The API's agent and token writes clear
+    the cache of their process, so the staleness bound applies to other server
+    processes and to changes made with the CLI.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[float, Row]] = {}
+
+    def get(self, token_hash: str, ttl_seconds: float) -> Row | None:
+        entry = self._rows.get(token_hash)
+        if entry is None:
+            return None
+        if time.monotonic() - entry[0] >= ttl_seconds:
+            del self._rows[token_hash]
+            return None
+        return entry[1]
+
+    def put(self, token_hash: str, row: Row) -> None:
+        if len(self._rows) >= self.MAX_ENTRIES:
+            self._rows.clear()
+        self._rows[token_hash] = (time.monotonic(), row)
+
+    def clear(self) -> None:
+        self._rows.clear()
 
 
 @dataclass(frozen=True)
@@ -42,6 +76,7 @@ class AppContext:
     clock: Callable[[], datetime]
     rate_limiter: RateLimiter
     search_limiter: RateLimiter
+    tokens: TokenCache = field(default_factory=TokenCache)
 
     def now(self) -> datetime:
         return self.clock()
@@ -76,21 +111,47 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def _identify(
-    tx: Tx, token: str, ctx: AppContext, operation: Operation | None
-) -> Actor:
-    """Authenticate (401), apply the token's rate limit (429), check the tier (403)."""
-    actor = authenticate(tx, token, ctx.now())
+def _cached_actor(token_hash: str, ctx: AppContext) -> Actor | None:
+    """The actor of a token checked within `auth_cache_ttl`, or None to look it up."""
+    ttl = ctx.settings.auth_cache_ttl.total_seconds()
+    if ttl <= 0:
+        return None
+    row = ctx.tokens.get(token_hash, ttl)
+    return None if row is None else actor_from_token_row(row, ctx.now())
+
+
+def _authenticate(tx: Tx, token_hash: str, ctx: AppContext) -> Actor:
+    row = find_token(tx, token_hash)
+    actor = actor_from_token_row(row, ctx.now())
+    if row is not None and ctx.settings.auth_cache_ttl.total_seconds() > 0:
+        ctx.tokens.put(token_hash, row)
+    return actor
+
+
+def _authorize(actor: Actor, ctx: AppContext, operation: Operation | None) -> None:
+    """Apply the token's rate limit (429), then check the tier (403)."""
     ctx.rate_limiter.check(f"token:{actor.token_id}")
     if operation is not None:
         permissions.grant_for(actor, operation)
+
+
+def _identify(
+    tx: Tx, token_hash: str, ctx: AppContext, operation: Operation | None
+) -> Actor:
+    """Authenticate (401), apply the token's rate limit (429), check the tier (403)."""
+    actor = _authenticate(tx, token_hash, ctx)
+    _authorize(actor, ctx, operation)
     return actor
 
 
 def _identify_and_load(
-    tx: Tx, token: str, ctx: AppContext, operation: Operation | None, sr_ref: str
+    tx: Tx, token_hash: str, ctx: AppContext, operation: Operation | None, sr_ref: str
 ) -> tuple[Actor, Row]:
-    actor = _identify(tx, token, ctx, operation)
+    actor = _identify(tx, token_hash, ctx, operation)
+    return actor, service_requests.load_visible(tx, actor, parse_sr_reference(sr_ref))
+
+
+def _load(tx: Tx, actor: Actor, sr_ref: str) -> tuple[Actor, Row]:
     return actor, service_requests.load_visible(tx, actor, parse_sr_reference(sr_ref))
 
 
@@ -106,7 +167,12 @@ def caller(
 
     async def dependency(request: Request) -> Caller:
         ctx = context(request)
-        actor = await ctx.db.read(_identify, _bearer_token(request), ctx, operation)
+        token_hash = hash_token(_bearer_token(request))
+        actor = _cached_actor(token_hash, ctx)
+        if actor is None:
+            actor = await ctx.db.read(_identify, token_hash, ctx, operation)
+        else:
+            _authorize(actor, ctx, operation)
         request.state.agent_id = str(actor.id)
         return Caller(actor, ctx)
 
@@ -142,9 +208,15 @@ def service_request_caller(
         ],
     ) -> ServiceRequestCaller:
         ctx = context(request)
-        actor, row = await ctx.db.read(
-            _identify_and_load, _bearer_token(request), ctx, operation, sr_ref
-        )
+        token_hash = hash_token(_bearer_token(request))
+        cached = _cached_actor(token_hash, ctx)
+        if cached is None:
+            actor, row = await ctx.db.read(
+                _identify_and_load, token_hash, ctx, operation, sr_ref
+            )
+        else:
+            _authorize(cached, ctx, operation)
+            actor, row = await ctx.db.read(_load, cached, sr_ref)
         request.state.agent_id = str(actor.id)
         request.state.sr_number = row["number"]
         return ServiceRequestCaller(actor, ctx, row)

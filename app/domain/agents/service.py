@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.db import Tx
+from app.db import Row, Tx
 from app.domain.agents.models import Agent, ApiToken
 from app.domain.agents.schemas import (
     AgentCreate,
@@ -85,7 +85,16 @@ def new_token() -> str:
 
 def authenticate(tx: Tx, token: str, now: datetime) -> Actor:
     """Return the agent behind a bearer token, or raise 401."""
-    row = tx.one(SELECT_ACTOR, token_hash=hash_token(token))
+    return actor_from_token_row(find_token(tx, hash_token(token)), now)
+
+
+def find_token(tx: Tx, token_hash: str) -> Row | None:
+    """Load a token with its agent: the row `actor_from_token_row` checks."""
+    return tx.one(SELECT_ACTOR, token_hash=token_hash)
+
+
+def actor_from_token_row(row: Row | None, now: datetime) -> Actor:
+    """Return the agent of a token row from `find_token`, or raise 401."""
     if row is None:
         raise Unauthenticated(
             "The bearer token is not valid. Ask a supervisor for a new one."
