@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Response
 
 from app.api.deps import IfMatch, ServiceRequestCaller, service_request_caller
 from app.api.metrics import TRANSITIONS
-from app.api.responses import errors
+from app.api.responses import errors, json_response
 from app.api.routing import ProblemRoute
 from app.domain.concurrency import etag, parse_if_match
 from app.domain.errors import InvalidTransition
@@ -41,9 +41,8 @@ def _add_event_route(event: str, body_model: type[InputSchema]) -> None:
     async def fire(
         data: body_model,  # type: ignore[valid-type]
         call: Access,
-        response: Response,
         if_match: IfMatch = None,
-    ) -> ServiceRequestRead:
+    ) -> Response:
         expected = parse_if_match(if_match)
         ctx = call.ctx
         try:
@@ -68,8 +67,7 @@ def _add_event_route(event: str, body_model: type[InputSchema]) -> None:
             )
             raise
         TRANSITIONS.labels(event=event, outcome="allowed").inc()
-        response.headers["ETag"] = etag(updated.version)
-        return updated
+        return json_response(updated, headers={"ETag": etag(updated.version)})
 
     fire.__name__ = event
     fire.__doc__ = SUMMARIES[event] + " Needs If-Match."

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from fastapi import Response
+from pydantic import BaseModel
+
 from app.api.problems import Problem
 
 DESCRIPTIONS = {
@@ -30,3 +33,19 @@ def errors(*statuses: int, body: bool = False) -> dict[int | str, dict[str, Any]
         code: {"model": Problem, "description": DESCRIPTIONS[code]}
         for code in sorted(codes)
     }
+
+
+def json_response(
+    model: BaseModel, *, headers: dict[str, str] | None = None
+) -> Response:
+    """Send a response model built by our own code as JSON.
+
+    FastAPI checks a returned model against the route's `response_model` before
+    serialising it; a `Response` skips that second pass. Declare the model with
+    `response_model=` so that the OpenAPI spec still describes the body.
+    """
+    return Response(
+        content=model.__pydantic_serializer__.to_json(model),
+        media_type="application/json",
+        headers=headers,
+    )

@@ -13,7 +13,7 @@ from app.api.deps import (
     caller,
     service_request_caller,
 )
-from app.api.responses import errors
+from app.api.responses import errors, json_response
 from app.api.routing import ProblemRoute
 from app.api.stored import created_response
 from app.db import Tx
@@ -94,11 +94,17 @@ async def create_service_request(
     return created_response(stored, location_prefix="/service-requests/")
 
 
-@router.get("/service-requests/{sr_ref}", responses=errors(404))
-async def read_service_request(call: Reader, response: Response) -> ServiceRequestRead:
+@router.get(
+    "/service-requests/{sr_ref}",
+    response_model=ServiceRequestRead,
+    responses=errors(404),
+)
+async def read_service_request(call: Reader) -> Response:
     """Return an SR with its version as the ETag and the events the caller may fire."""
-    response.headers["ETag"] = etag(call.sr["version"])
-    return service.to_read(call.sr, call.actor, call.ctx.policy, call.ctx.now())
+    return json_response(
+        service.to_read(call.sr, call.actor, call.ctx.policy, call.ctx.now()),
+        headers={"ETag": etag(call.sr["version"])},
+    )
 
 
 @router.patch(
