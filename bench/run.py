@@ -112,7 +112,20 @@ CASE_BODY = {
 }
 
 
-def sr_body(profile_id: str, *, escalate: bool = True) -> dict[str, Any]:
+def store_sr_body(profile_id: str) -> dict[str, Any]:
+    """A store SR kept Open: social-media SRs are always escalated at creation."""
+    return {
+        "customer_type": "store",
+        "profile_id": profile_id,
+        "category": "os_bug",
+        "contact_reason": "Calendar sync stops after the update.",
+        "resolution_needed": "Sync working again.",
+        "escalate": False,
+        "open_reason": "The store tries a settings reset first.",
+    }
+
+
+def sr_body(profile_id: str) -> dict[str, Any]:
     return {
         "customer_type": "social_media",
         "profile_id": profile_id,
@@ -126,7 +139,6 @@ def sr_body(profile_id: str, *, escalate: bool = True) -> dict[str, Any]:
         "follower_count": 1840,
         "software_version": "10.0.15063.297",
         "firmware_version": "02177.00000.16045.36000",
-        "escalate": escalate,
     }
 
 
@@ -403,6 +415,16 @@ def seed_casedesk(
         "Authorization": "Bearer "
         + create_agent(url, "Bench Tier2", "tier2", "ges", None)
     }
+    store = {
+        "Authorization": "Bearer "
+        + create_agent(url, "Bench Store", "tier1", "store-sp", "store")
+    }
+
+    def agent_for(event: str) -> dict[str, str]:
+        if event == "escalate":
+            return store
+        return tier2 if event in TIER2_EVENTS else owner
+
     [(_, profile)] = call(
         server.port,
         [encode_request("POST", "/profiles", body=PROFILE_BODY, headers=owner)],
@@ -414,8 +436,10 @@ def seed_casedesk(
         encode_request(
             "POST",
             "/service-requests",
-            body=sr_body(profile_id, escalate=event != "escalate"),
-            headers=owner,
+            body=store_sr_body(profile_id)
+            if event == "escalate"
+            else sr_body(profile_id),
+            headers=agent_for(event),
         )
         for event, _ in wanted
     ]
@@ -428,11 +452,7 @@ def seed_casedesk(
         for position in positions:
             event = PREPARATION[wanted[position][0]][step]
             sr_id, version = states[position]
-            requests.append(
-                fire_request(
-                    sr_id, event, version, tier2 if event in TIER2_EVENTS else owner
-                )
-            )
+            requests.append(fire_request(sr_id, event, version, agent_for(event)))
         for position, (_, body) in zip(
             positions, call(server.port, requests), strict=True
         ):
@@ -442,12 +462,15 @@ def seed_casedesk(
         event: [[] for _ in range(rounds)] for event in events
     }
     for (event, index), (sr_id, version) in zip(wanted, states, strict=True):
-        headers = tier2 if event in TIER2_EVENTS else owner
         pools[event][index // per_round].append(
-            fire_request(sr_id, event, version, headers)
+            fire_request(sr_id, event, version, agent_for(event))
         )
 
-    read_ids = [state[0] for state in states[:1000]]
+    read_ids = [
+        state[0]
+        for (event, _), state in zip(wanted, states, strict=True)
+        if event != "escalate"
+    ][:1000]
     if len(read_ids) < 1000:
         extra = call(
             server.port,
