@@ -348,7 +348,9 @@ def call(
         status: count for status, count in result.statuses.items() if status >= 400
     }
     if failed:
-        sample = next(iter(result.bodies.values()), b"")
+        sample = next(
+            (body for body in result.bodies.values() if b'"status":4' in body), b""
+        )
         raise RuntimeError(f"seeding failed with statuses {failed}: {sample[:300]!r}")
     return [(200, json.loads(result.bodies[index])) for index in range(len(requests))]
 
@@ -439,7 +441,7 @@ def seed_casedesk(
             body=store_sr_body(profile_id)
             if event == "escalate"
             else sr_body(profile_id),
-            headers=agent_for(event),
+            headers=store if event == "escalate" else owner,
         )
         for event, _ in wanted
     ]
