@@ -620,6 +620,20 @@ class Comparison:
             else None
         )
 
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The baseline's CPU per request over casedesk's: how many times cheaper casedesk is.
+
+        Unlike req/s, this hardly depends on how much CPU other processes leave
+        to the servers, and a process on one event loop gets a smaller share of
+        a busy machine than one with a thread pool.
+        """
+        return (
+            self.baseline.cpu_us / self.casedesk.cpu_us
+            if self.baseline and self.casedesk.cpu_us
+            else None
+        )
+
 
 def alternate(
     casedesk: Callable[[int], Round],
@@ -898,7 +912,7 @@ def print_table(
     print(
         f"\n{database}, {options.workers} worker(s), {options.connections} connections; {machine_description()}"
     )
-    header = f"{'scenario':<26} {'app':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'errors':>7} {'load':>5} {'ratio':>6}"
+    header = f"{'scenario':<26} {'app':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'errors':>7} {'load':>5} {'ratio':>6} {'CPU ratio':>9}"
     print(header)
     print("-" * len(header))
     for comparison in comparisons:
@@ -913,10 +927,15 @@ def print_table(
                 if name == "casedesk" and comparison.ratio
                 else ""
             )
+            cpu_ratio = (
+                f"{comparison.cpu_ratio:.2f}x"
+                if name == "casedesk" and comparison.cpu_ratio
+                else ""
+            )
             print(
                 f"{comparison.scenario if name == 'casedesk' else '':<26} {name:<9} {figures.rate:8.0f} "
                 f"{figures.p50_ms:8.2f} {figures.p99_ms:8.2f} {figures.cpu_us:11.0f} {figures.errors:7d} "
-                f"{figures.load_average:5.1f} {ratio:>6}"
+                f"{figures.load_average:5.1f} {ratio:>6} {cpu_ratio:>9}"
             )
         if comparison.note:
             print(f"{'':<26} note: {comparison.note}")
@@ -1041,6 +1060,7 @@ def main(argv: list[str] | None = None) -> int:
                     {
                         "scenario": c.scenario,
                         "ratio": c.ratio,
+                        "cpu_ratio": c.cpu_ratio,
                         "note": c.note,
                         "casedesk": vars(c.casedesk),
                         "baseline": vars(c.baseline) if c.baseline else None,
