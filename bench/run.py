@@ -850,12 +850,12 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
         for event in events:
             pools = seed.pools[event]
             base_indexes = [next(next_round) for _ in range(options.rounds)]
+            event_pools = [from_list(pool) for pool in pools]
+            next_pools = [from_list(base_seed.next_pools[i]) for i in base_indexes]
             a_rounds, b_rounds = run_pair(
                 event,
-                lambda i, pools=pools: from_list(pools[i]),
-                lambda i, indexes=base_indexes: from_list(
-                    base_seed.next_pools[indexes[i]]
-                ),
+                event_pools.__getitem__,
+                next_pools.__getitem__,
                 options.seconds * 10,
             )
             comparisons.append(
