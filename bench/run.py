@@ -222,7 +222,7 @@ def start_casedesk(url: str, port: int, workers: int, log_path: Path) -> Server:
     env = {
         **os.environ,
         "CASEDESK_DATABASE_URL": url,
-        # The per-token limit would answer most of the load with 429.
+        # The default per-token limit would reject most of the load with 429.
         "CASEDESK_RATE_LIMIT_PER_MINUTE": "100000000",
         "CASEDESK_RATE_LIMIT_BURST": "100000000",
         "CASEDESK_LOG_FORMAT": "json",
