@@ -120,6 +120,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
+            # Any operation can fail unexpectedly; the catch-all answers 500 as a problem.
+            operation["responses"].setdefault(
+                "500", {"description": "The service failed; nothing was saved."}
+            )
             for status, response in operation.get("responses", {}).items():
                 if not status.isdigit() or int(status) < 400 or int(status) == 503:
                     continue

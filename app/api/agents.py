@@ -56,7 +56,7 @@ async def list_agents(
     return AgentPage(items=items[:limit], next_cursor=next_cursor)
 
 
-@router.get("/agents/me")
+@router.get("/agents/me", responses=errors())
 async def read_current_agent(call: AnyAgent) -> AgentRead:
     """Return the agent behind the token."""
     return await call.ctx.db.read(service.get_agent, call.actor.id)
