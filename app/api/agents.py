@@ -26,7 +26,7 @@ from app.domain.vocabulary import Tier
 router = APIRouter(tags=["agents"], route_class=ProblemRoute)
 
 Supervisor = Annotated[Caller, Depends(caller(Operation.agent_manage))]
-AnyAgent = Annotated[Caller, Depends(caller())]
+AnyAgent = Annotated[Caller, Depends(caller(Operation.agent_read_self))]
 TokenOwner = Annotated[Caller, Depends(caller(Operation.token_revoke_own))]
 AgentID = Annotated[uuid.UUID, "the agent's id"]
 

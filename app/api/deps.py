@@ -94,9 +94,13 @@ def _identify_and_load(
     return actor, service_requests.load_visible(tx, actor, parse_sr_reference(sr_ref))
 
 
-def _requires_token(dependency: Callable[..., Awaitable[Caller]]) -> None:
-    # The OpenAPI generator marks routes whose dependency carries this flag.
+def _requires_token(
+    dependency: Callable[..., Awaitable[Caller]], operation: Operation | None
+) -> None:
+    # The OpenAPI generator marks routes whose dependency carries this flag, and the
+    # permission tests find the operation each route checks.
     dependency.requires_token = True  # type: ignore[attr-defined]
+    dependency.operation = operation  # type: ignore[attr-defined]
 
 
 def caller(
@@ -110,7 +114,7 @@ def caller(
         request.state.agent_id = str(actor.id)
         return Caller(actor, ctx)
 
-    _requires_token(dependency)
+    _requires_token(dependency, operation)
     return dependency
 
 
@@ -149,7 +153,7 @@ def service_request_caller(
         request.state.sr_number = row["number"]
         return ServiceRequestCaller(actor, ctx, row)
 
-    _requires_token(dependency)
+    _requires_token(dependency, operation)
     return dependency
 
 

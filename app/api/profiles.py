@@ -14,7 +14,7 @@ from app.db import Tx
 from app.domain.concurrency import etag, parse_if_match
 from app.domain.idempotency import service as idempotency
 from app.domain.permissions import Operation
-from app.domain.profiles import service
+from app.domain.profiles import erasure, service
 from app.domain.profiles.schemas import (
     Email,
     Imei,
@@ -32,6 +32,7 @@ Creator = Annotated[Caller, Depends(caller(Operation.profile_create))]
 Reader = Annotated[Caller, Depends(caller(Operation.profile_read))]
 Editor = Annotated[Caller, Depends(caller(Operation.profile_update))]
 Searcher = Annotated[Caller, Depends(caller(Operation.profile_search))]
+Eraser = Annotated[Caller, Depends(caller(Operation.profile_erase))]
 
 
 class ProfileSearch(InputSchema):
@@ -120,6 +121,23 @@ async def update_profile(
     expected = parse_if_match(if_match)
     profile = await call.ctx.db.write(
         service.update_profile, call.actor, profile_id, data, expected, call.ctx.now()
+    )
+    response.headers["ETag"] = etag(profile.version)
+    return profile
+
+
+@router.post("/profiles/{profile_id}/erase", responses=errors(403, 404))
+async def erase_profile(
+    profile_id: uuid.UUID, call: Eraser, response: Response
+) -> ProfileRead:
+    """Erase a customer's personal data on their request (supervisors only).
+
+    The profile keeps its id and country; its SRs and their history remain, with the
+    MSA, post URL and public comments removed and the customer's data scrubbed from
+    free text, case notes and stored idempotent responses. Erasing twice changes nothing.
+    """
+    profile = await call.ctx.db.write(
+        erasure.erase_profile, call.actor, profile_id, call.ctx.now()
     )
     response.headers["ETag"] = etag(profile.version)
     return profile

@@ -90,8 +90,8 @@ class AddressRead(OutputSchema):
 class ProfileRead(OutputSchema):
     id: uuid.UUID
     version: int
-    first_name: str
-    last_name: str
+    first_name: str | None = Field(description="Null once the profile is erased.")
+    last_name: str | None = Field(description="Null once the profile is erased.")
     address: AddressRead
     email: str | None
     phone: str | None = Field(description="E.164.")
@@ -103,7 +103,9 @@ class ProfileRead(OutputSchema):
     created_by: uuid.UUID
     created_at: datetime
     updated_at: datetime
-    erased_at: datetime | None
+    erased_at: datetime | None = Field(
+        description="When a supervisor erased the customer's personal data."
+    )
 
 
 class ProfileSearchResult(OutputSchema):

@@ -220,15 +220,21 @@ def _creation_path(email: str | None) -> ProfilePath:
 
 
 def to_read(row: Mapping[str, Any]) -> ProfileRead:
+    erased = row["erased_at"] is not None
+
+    def personal(name: str) -> Any:
+        # Erasure blanks required columns to ""; the API shows them as null.
+        return None if erased else row[name]
+
     return ProfileRead(
         id=row["id"],
         version=row["version"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
+        first_name=personal("first_name"),
+        last_name=personal("last_name"),
         address=AddressRead(
-            line1=row["address_line1"],
+            line1=personal("address_line1"),
             line2=row["address_line2"],
-            city=row["city"],
+            city=personal("city"),
             region=row["region"],
             postal_code=row["postal_code"],
             country=row["country"],
@@ -496,7 +502,11 @@ SearchKind = Literal["email", "phone", "imei"]
 def search_profiles(
     tx: Tx, actor: Actor, kind: SearchKind, value: str, now: datetime
 ) -> list[ProfileRead]:
-    """Find profiles by one exact identifier, normalised as on create. Every search is audited."""
+    """Find the profiles the actor may read by one exact identifier; every search is audited.
+
+    The identifier is normalised as on create. The audit records the kind of identifier
+    and the number of profiles returned, never the value searched for.
+    """
     permissions.grant_for(actor, Operation.profile_search)
     try:
         if kind == "email":
@@ -514,7 +524,11 @@ def search_profiles(
             errors=[{"pointer": f"/{kind}", "detail": f"{kind} is {error}"}],
         ) from None
 
-    rows = tx.all(statement, value=key)
+    rows = [
+        row
+        for row in tx.all(statement, value=key)
+        if permissions.may(actor, Operation.profile_search, profile_facts(tx, row))
+    ]
     tx.execute(
         INSERT_SEARCH, at=now, actor_id=actor.id, identifier=kind, matches=len(rows)
     )
