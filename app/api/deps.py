@@ -160,6 +160,7 @@ def service_request_caller(
 IfMatch = Annotated[
     str | None,
     Header(
+        max_length=64,
         description='The ETag of the last read, such as "3". Required; checked after the body.',
     ),
 ]

@@ -1,9 +1,9 @@
 """Health checks, the workflow description and the problem-type catalogue. No authentication."""
 
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 
@@ -95,9 +95,14 @@ async def list_problem_types() -> list[dict[str, Any]]:
 @router.get(
     "/problems/{slug}",
     tags=["operations"],
-    responses={404: {"description": "Unknown type."}},
+    responses={
+        404: {"description": "Unknown type."},
+        422: {"description": "The slug is longer than any problem type's."},
+    },
 )
-async def read_problem_type(slug: str) -> dict[str, Any]:
+async def read_problem_type(
+    slug: Annotated[str, Path(max_length=64)],
+) -> dict[str, Any]:
     """Describe one problem type; each error's `type` points here."""
     for entry in catalog():
         if entry["type"].rsplit("/", 1)[-1] == slug:

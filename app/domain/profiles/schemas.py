@@ -11,7 +11,9 @@ from app.domain.vocabulary import ContactChannel, ProfilePath
 
 CountryCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$"),
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, max_length=2, pattern=r"^[A-Za-z]{2}$"
+    ),
     Field(description="ISO 3166-1 alpha-2 country code, such as `BR`."),
 ]
 Email = Annotated[str, single_line(320)]
