@@ -40,6 +40,20 @@ def drop_personal_data(_logger: Any, _method: str, event: EventDict) -> EventDic
     return event
 
 
+class _CurrentStderr:
+    """Standard error as it is at each write, so that a later redirection of sys.stderr applies.
+
+    structlog caches loggers on first use together with their file; a fixed file would
+    keep writing to the stream that was current when the first event was logged.
+    """
+
+    def write(self, data: bytes) -> int:
+        return sys.stderr.buffer.write(data)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def _orjson_dumps(event: EventDict, **_kwargs: Any) -> bytes:
     return orjson.dumps(event, default=str)
 
@@ -64,7 +78,7 @@ def configure(level: str = "info", log_format: str = "auto") -> None:
                 structlog.processors.JSONRenderer(serializer=_orjson_dumps),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-            logger_factory=structlog.BytesLoggerFactory(sys.stderr.buffer),
+            logger_factory=structlog.BytesLoggerFactory(_CurrentStderr()),  # type: ignore[arg-type]
             cache_logger_on_first_use=True,
         )
         renderer: Processor = structlog.processors.JSONRenderer()
