@@ -43,8 +43,8 @@ def drop_personal_data(_logger: Any, _method: str, event: EventDict) -> EventDic
 class _CurrentStderr:
     """Standard error as it is at each write, so that a later redirection of sys.stderr applies.
 
-    structlog caches loggers on first use together with their file; a fixed file would
-    keep writing to the stream that was current when the first event was logged.
+    structlog caches each logger with its file on first use. With a fixed file, a logger
+    would keep writing to the stream that was current when it logged its first event.
     """
 
     def write(self, data: bytes) -> int:

@@ -120,7 +120,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
-            # Any operation can fail unexpectedly; the catch-all answers 500 as a problem.
+            # Any operation can fail unexpectedly, and the catch-all handler returns 500 as problem details.
             operation["responses"].setdefault(
                 "500", {"description": "The service failed; nothing was saved."}
             )

@@ -132,8 +132,8 @@ async def erase_profile(
 ) -> ProfileRead:
     """Erase a customer's personal data on their request (supervisors only).
 
-    The profile keeps its id and country; its SRs and their history remain, with the
-    MSA, post URL and public comments removed and the customer's data scrubbed from
+    The profile keeps its id and country. Its SRs and their history remain, with the
+    MSA, post URL and public comments removed. The customer's data is scrubbed from
     free text, case notes and stored idempotent responses. Erasing twice changes nothing.
     """
     profile = await call.ctx.db.write(

@@ -152,7 +152,7 @@ def _point_at_existing(case: Any, targets: FuzzTargets) -> None:
 
 
 @pytest.mark.slow
-@schema.parametrize()
+@schema.parametrize()  # type: ignore[untyped-decorator]
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_api_conforms_to_spec(
     case: Any, fuzz_app: FastAPI, fuzz_targets: FuzzTargets

@@ -33,7 +33,7 @@ PERSONAL_VALUES = [
 
 
 def _all_rows(tx: Tx) -> str:
-    dump = []
+    dump: list[str] = []
     for table in metadata.sorted_tables:
         dump.extend(str(row) for row in tx.query(sa.select(table)))
     return "\n".join(dump)

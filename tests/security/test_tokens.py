@@ -1,5 +1,6 @@
 """Tokens expire and can be revoked; each token and each searcher is rate-limited."""
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from tests.factories import Desk, FrozenClock, create_login, create_profile
 from tests.security.conftest import row_counts
 
 
-def _token_id(db: Database, agent_id: str) -> str:
+def _token_id(db: Database, agent_id: uuid.UUID) -> str:
     tokens = db.run(agents.list_tokens, agent_id)
     return str(tokens[0].id)
 

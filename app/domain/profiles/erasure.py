@@ -75,7 +75,7 @@ BLANKED_PROFILE_COLUMNS = {
     "msa": None,
     "social_handle": None,
 }
-"""The country stays: on its own it identifies nobody, and the column is required."""
+"""The country is kept because it does not identify a person on its own, and the column is required."""
 
 REMOVED_SR_FIELDS = ("msa", "post_url", "public_comments")
 SCRUBBED_SR_FIELDS = (
@@ -147,13 +147,12 @@ def erase_profile(
         return to_read(row)
 
     scrub = Scrubber.for_profile(row)
-    present = sorted(
+    erased_fields = sorted(
         {
             "address" if name.startswith("address") else name
             for name in KNOWN_VALUE_COLUMNS
-            if row[name]
+            if row[name] and name not in ("city", "postal_code")
         }
-        - {"city", "postal_code"}
     )
     tx.apply(
         sa.update(profile_table)
@@ -171,7 +170,7 @@ def erase_profile(
         at=now,
         actor_id=actor.id,
         event="erased",
-        fields=present,
+        fields=erased_fields,
         related_profile_ids=[],
     )
 
