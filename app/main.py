@@ -11,7 +11,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import agents, lifecycle, meta, problems, profiles, service_requests
+from app.api import (
+    agents,
+    lifecycle,
+    links,
+    meta,
+    problems,
+    profiles,
+    service_requests,
+)
 from app.api.deps import BEARER_SCHEME, AppContext
 from app.api.middleware import RequestContextMiddleware
 from app.api.ratelimit import RateLimiter
@@ -117,6 +125,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
     )
     _declare_bearer_auth(app, schema)
+    links.add_links(schema, app.routes)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path in schema.get("paths", {}).values():
         for operation in path.values():

@@ -6,8 +6,12 @@ operation, match the declared schema and content type, and never be a 5xx.
 Path parameters that name objects are swapped, for a share of the cases, for
 ids of objects that exist, so the fuzzing reaches past "not found".
 
-CASEDESK_FUZZ_EXAMPLES sets the examples per operation for the fuzzing phase
-(default 8, which keeps the run near a minute); raise it for deeper runs.
+A second test walks the links of the spec (create, then read, edit and fire
+events on the result) as each tier.
+
+CASEDESK_FUZZ_EXAMPLES sets the examples per operation for the fuzzing phase,
+and the scenarios of the workflow test (default 8, about 35 s of CPU time for
+this file on SQLite); raise it for deeper runs.
 """
 
 import asyncio
@@ -113,20 +117,22 @@ def fuzz_targets(fuzz_app: FastAPI, clock: FrozenClock) -> FuzzTargets:
     return _seed(fuzz_app, clock)
 
 
-def _load_schema() -> Any:
+def _load_schema(*, stateful: bool) -> Any:
     """Load the spec the application serves; no database is opened for it."""
     spec_source = create_app(Settings(database_url="sqlite://"), configure_logs=False)
     config = SchemathesisConfig.from_dict(
         {
             "seed": 20261201,
             "generation": {"mode": "all", "max-examples": EXAMPLES},
-            "phases": {"stateful": {"enabled": False}},
+            # Only the workflow test follows links; the per-operation tests go without.
+            "phases": {"stateful": {"enabled": stateful}},
         }
     )
     return schemathesis.openapi.from_dict(spec_source.openapi(), config=config)
 
 
-schema = _load_schema()
+schema = _load_schema(stateful=False)
+workflow_schema = _load_schema(stateful=True)
 
 REFERENCES = {
     "sr_ref": "sr_refs",
@@ -160,3 +166,32 @@ def test_api_conforms_to_spec(
     _point_at_existing(case, fuzz_targets)
     for login in fuzz_targets.logins:
         case.call_and_validate(app=fuzz_app, headers=login.headers, checks=CHECKS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("login_index", [0, 1, 2], ids=["supervisor", "tier1", "tier2"])
+def test_api_workflows_conform_to_spec(
+    login_index: int, fuzz_app: FastAPI, fuzz_targets: FuzzTargets
+) -> None:
+    """Chain calls along the spec's links: create, then read, edit and fire events on the result."""
+    login = fuzz_targets.logins[login_index]
+    machine = workflow_schema.as_state_machine()
+
+    class Workflow(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"app": fuzz_app, "headers": login.headers}
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
