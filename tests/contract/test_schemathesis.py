@@ -17,6 +17,7 @@ this file on SQLite); raise it for deeper runs.
 import asyncio
 import os
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -108,8 +109,12 @@ def _seed(app: FastAPI, clock: FrozenClock) -> FuzzTargets:
 
 
 @pytest.fixture
-def fuzz_app(settings: Settings, clock: FrozenClock) -> FastAPI:
-    return create_app(settings, clock=clock)
+def fuzz_app(settings: Settings, clock: FrozenClock) -> Iterator[FastAPI]:
+    application = create_app(settings, clock=clock)
+    yield application
+    # Schemathesis keeps every application it served alive until the process
+    # exits, so close the database connections here, not at lifespan shutdown.
+    application.state.db.dispose()
 
 
 @pytest.fixture
