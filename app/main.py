@@ -11,7 +11,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import agents, lifecycle, meta, problems, profiles, service_requests
+from app.api import (
+    agents,
+    lifecycle,
+    meta,
+    problems,
+    profiles,
+    service_requests,
+    triage,
+)
 from app.api.deps import BEARER_SCHEME, AppContext
 from app.api.middleware import RequestContextMiddleware
 from app.api.ratelimit import RateLimiter
@@ -97,6 +105,7 @@ def create_app(
         service_requests.router,
         lifecycle.router,
         profiles.router,
+        triage.router,
         agents.router,
         meta.router,
     ):
