@@ -67,7 +67,10 @@ SELECT_SR_BY_NUMBER = sa.select(sr_table).where(
 SELECT_SR_EXISTS = sa.select(sr_table.c.id, sr_table.c.status).where(
     sr_table.c.id == sa.bindparam("id")
 )
-SELECT_PROFILE_STATE = sa.select(profile_table.c.id, profile_table.c.erased_at).where(
+SELECT_PROFILE_STATE = sa.select(
+    profile_table.c.id, profile_table.c.erased_at, profile_table.c.country
+).where(profile_table.c.id == sa.bindparam("id"))
+SELECT_PROFILE_COUNTRY = sa.select(profile_table.c.country).where(
     profile_table.c.id == sa.bindparam("id")
 )
 SELECT_TRIAGE_EXISTS = sa.select(triage_table.c.id).where(
@@ -185,7 +188,8 @@ def _require_sr_categories(data: Any) -> None:
             )
 
 
-def _check_references(tx: Tx, data: Any) -> None:
+def _check_references(tx: Tx, data: Any) -> str | None:
+    """Check the ids the SR refers to; return the customer's country code."""
     profile = tx.one(SELECT_PROFILE_STATE, id=data.profile_id)
     if profile is None:
         raise invalid_field(
@@ -204,6 +208,7 @@ def _check_references(tx: Tx, data: Any) -> None:
         related = tx.one(SELECT_SR_EXISTS, id=data.related_sr_id)
         if related is None:
             raise invalid_field("/related_sr_id", "related_sr_id names no SR.")
+    return profile["country"]  # type: ignore[no-any-return]
 
 
 def _public_comments(
@@ -233,7 +238,8 @@ def create_service_request(
             f"{actor.tier1_kind.value if actor.tier1_kind else ''} agent.",
         )
     _require_sr_categories(data)
-    _check_references(tx, data)
+    # Phone numbers written without a country code are found in the customer's country.
+    country = _check_references(tx, data)
 
     row: dict[str, Any] = dict.fromkeys(
         (
@@ -257,7 +263,7 @@ def create_service_request(
     )
     row["public_comments_redacted"] = []
     if isinstance(data, SocialMediaServiceRequestCreate):
-        comments, redacted = _public_comments(data, region=None)
+        comments, redacted = _public_comments(data, region=country)
         row.update(
             channel=data.channel,
             channel_details=data.channel_details,
@@ -448,7 +454,9 @@ def update_service_request(
         changes["post_url"] = str(changes["post_url"])
     if "public_comments" in sent:
         changes["public_comments"], changes["public_comments_redacted"] = (
-            _public_comments(data, region=None)
+            _public_comments(
+                data, region=tx.value(SELECT_PROFILE_COUNTRY, id=row["profile_id"])
+            )
         )
     if "category" in sent or "follower_count" in sent:
         changes["priority"] = priority(
