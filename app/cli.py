@@ -158,7 +158,9 @@ def workflow_diagram(_args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from app.demo.replay import main as replay
 
-    return replay(base_url=args.base_url, token=args.token, contacts=args.contacts)
+    return replay(
+        base_url=args.base_url, token=args.token, contacts=args.contacts, port=args.port
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--token", help="a supervisor token for --base-url")
     demo_parser.add_argument(
         "--contacts", help="a contacts JSON file (default: the bundled one)"
+    )
+    demo_parser.add_argument(
+        "--port",
+        type=int,
+        help="port of the service started without --base-url (default: any free port)",
     )
     demo_parser.set_defaults(handler=demo)
     return parser
