@@ -221,13 +221,21 @@ def report_range(
         raise InvalidInput(
             f"from ({start.isoformat()}) is after to ({end.isoformat()}): "
             "send from on or before to.",
-            errors=[{"pointer": "from", "detail": "from is after to"}],
+            errors=[
+                {"location": "query", "parameter": "from", "detail": "from is after to"}
+            ],
         )
     if (end - start).days >= REPORT_MAX_DAYS:
         raise InvalidInput(
             f"The range spans {(end - start).days + 1} days; a report covers at most "
             f"{REPORT_MAX_DAYS}. Split it into shorter ranges.",
-            errors=[{"pointer": "from", "detail": "range too long"}],
+            errors=[
+                {
+                    "location": "query",
+                    "parameter": "from",
+                    "detail": f"more than {REPORT_MAX_DAYS} days before to",
+                }
+            ],
         )
     return start, end
 
