@@ -64,11 +64,11 @@ class TestRedact:
         assert text == "Order 353456789012349 arrived"
 
     def test_long_number_is_no_imei(self) -> None:
-        text, kinds = redact("Ticket 12345678901234567890")
+        _text, kinds = redact("Ticket 12345678901234567890")
         assert kinds == []
 
     def test_version_strings_are_kept(self) -> None:
-        text, kinds = redact("Since 10.0.15063.297 and 02177.00000.16045.36000")
+        _text, kinds = redact("Since 10.0.15063.297 and 02177.00000.16045.36000")
         assert kinds == []
 
     @pytest.mark.parametrize(
