@@ -1,9 +1,9 @@
 """Replay example contacts over HTTP and check each against its expected outcome.
 
-For every contact a Tier 1 agent triages it, searches for the customer and
-creates the profile when none exists, creates the planned SRs with the
-triage's reference, and then Tier 2 and Tier 1 walk each SR through its
-lifecycle. The transcript of each contact ends with PASS or FAIL.
+For every contact a Tier 1 agent triages it and searches for the customer,
+creating the profile when none exists. The agent then creates the planned
+SRs with the triage's reference, and Tier 2 and Tier 1 walk each SR through
+its lifecycle. The transcript of each contact ends with PASS or FAIL.
 
 Only a supervisor token is needed: the replay creates its own Tier 1 and
 Tier 2 agents through the API. Without a base URL, `main` starts the service
@@ -12,6 +12,7 @@ itself on a temporary SQLite database.
 
 import asyncio
 import json
+import sys
 import tempfile
 import threading
 import time
@@ -43,7 +44,7 @@ EVENT_ACTOR = {
     "reopen": "tier1",
     "cancel": "tier1",
 }
-"""Which of the demo's agents fires each lifecycle event."""
+"""The demo agent that fires each lifecycle event."""
 
 EVENT_BODIES: dict[str, dict[str, str]] = {
     "escalate": {},
@@ -92,7 +93,9 @@ def load_contacts(path: str | Path | None = None) -> list[Contact]:
         text = Path(path).read_text(encoding="utf-8")
     contacts = json.loads(text)
     if not isinstance(contacts, list):
-        raise ValueError("a contacts file holds a JSON list of contacts")
+        raise ValueError(
+            f"invalid contacts file {path}: expected a JSON list of contacts"
+        )
     return contacts
 
 
@@ -128,7 +131,7 @@ def leaked(text: str, values: list[str]) -> list[str]:
 
 
 class ReplayFailure(Exception):
-    """A step of a contact went wrong; the message says which and why."""
+    """A failed step of a contact; the message names the step and the cause."""
 
 
 @dataclass
@@ -567,7 +570,10 @@ def main(
     loaded = load_contacts(contacts)
     if base_url is not None:
         if not token:
-            print("error: --token is required with --base-url: a supervisor's token")
+            print(
+                "error: --token is required with --base-url: a supervisor's token",
+                file=sys.stderr,
+            )
             return 2
         return asyncio.run(_replay_url(base_url.rstrip("/"), token, loaded))
     with embedded_service(port or 0) as (url, supervisor_token):

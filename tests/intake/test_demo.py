@@ -281,7 +281,7 @@ async def test_served_demo_keeps_personal_data_out(
     assert leaking_lines == []
 
     # The SR's msa column holds the customer's Microsoft account by design;
-    # every other SR text and the triage and history records must hold no PII.
+    # every other SR text and the triage and history records must contain no PII.
     queries = (
         "SELECT public_comments, contact_reason, resolution_needed, resolution, "
         "closing_note, channel_details, post_url FROM service_request",

@@ -12,7 +12,7 @@ from app.domain.vocabulary import Category
 
 
 class TriageChannel(StrEnum):
-    """Where a contact came in: a social channel, or a store or sales counter."""
+    """The channel a contact came through: a social channel, or a store or sales counter."""
 
     facebook = "facebook"
     twitter = "twitter"
@@ -67,7 +67,7 @@ class TriageCreate(InputSchema):
 
 
 class ProblemOutcome(OutputSchema):
-    """What one problem of the contact gets, when that is not an SR."""
+    """The outcome of one problem that gets no SR."""
 
     problem: int = Field(description="The problem's index in the request, from 0.")
     category: Category
