@@ -103,6 +103,34 @@ async def test_replay_passes_every_contact(
     assert counts["by_outcome"]["decline"] == 1
 
 
+async def test_replay_mixed_contact(client: httpx.AsyncClient, desk: Desk) -> None:
+    contact = copy.deepcopy(load_contacts()[0])
+    contact["id"] = "mixed"
+    contact["problems"] = [
+        {"summary": "Cracked screen.", "category": "hardware"},
+        {"summary": "Charged twice.", "category": "accounts_and_billing"},
+        {"summary": "Wi-Fi drops.", "category": "os_bug", "related_group": "net"},
+        {"summary": "Hotspot fails.", "category": "os_bug", "related_group": "net"},
+        {"summary": "Lawyer asks for records.", "category": "elp_legal"},
+    ]
+    contact["expected"] = {
+        "service_requests": 2,
+        "redirects": ["https://support.microsoft.com/pt-br/products/mobile-devices"],
+        "transfers": ["accounts_and_billing"],
+        "declines": [],
+    }
+    lines: list[str] = []
+
+    results = await replay(client, desk.supervisor.token, [contact], out=lines.append)
+
+    assert results[0].failures == []
+    created = [line.split()[0] for line in lines if " created: " in line]
+    assert created == ["SR-00000001", "SR-00000002"]
+    assert any("SR-00000001 created: escalated, os_bug" in line for line in lines)
+    assert any("SR-00000002 created: escalated, elp_legal" in line for line in lines)
+    assert "     SR for problems [2, 3]: os_bug" in lines
+
+
 async def test_replay_reports_wrong_outcome(
     client: httpx.AsyncClient, desk: Desk
 ) -> None:
