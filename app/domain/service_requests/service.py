@@ -137,6 +137,11 @@ def to_read(
         for name in ServiceRequestRead.model_fields
         if name != "allowed_events"
     }
+    # The JSON column stores the category values as plain strings; the schema
+    # serialises enum members, and warns on a plain string.
+    values["additional_categories"] = [
+        Category(category) for category in row["additional_categories"]
+    ]
     return ServiceRequestRead.model_construct(**values, allowed_events=allowed)
 
 
