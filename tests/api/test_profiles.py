@@ -1,5 +1,6 @@
 """Customer profiles over HTTP: validation, creation path, duplicates, search and edit."""
 
+import uuid
 from typing import Any
 
 import httpx
@@ -518,3 +519,41 @@ class TestEdit:
 
         assert read.status_code == 404
         assert edit.status_code == 404
+
+
+class TestEditDuplicates:
+    async def test_edit_to_shared_phone_lists_candidates(
+        self, client: httpx.AsyncClient, desk: Desk, db: Database
+    ) -> None:
+        other = await create_profile(client, desk.social, phone="+5511966665555")
+        profile = await create_profile(client, desk.social)
+        path = f"/profiles/{profile['id']}"
+        body = {"phone": "(11) 96666-5555", "collected_via": "phone_call"}
+
+        unconfirmed = await client.patch(
+            path, json=body, headers=desk.social.matching('"1"')
+        )
+        confirmed = await client.patch(
+            path,
+            json={**body, "confirmed_different_person": True},
+            headers=desk.social.matching('"1"'),
+        )
+
+        assert unconfirmed.status_code == 409
+        assert unconfirmed.json()["candidates"] == [
+            {"profile_id": other["id"], "matched_on": ["phone"]}
+        ]
+        assert confirmed.status_code == 200, confirmed.text
+        assert confirmed.json()["phone"] == "+5511966665555"
+        records = _rows(
+            db,
+            sa.select(profile_history).where(
+                profile_history.c.profile_id == uuid.UUID(profile["id"])
+            ),
+        )
+        assert [row["event"] for row in records] == [
+            "created",
+            "updated",
+            "confirmed_different_person",
+        ]
+        assert records[2]["related_profile_ids"] == [other["id"]]

@@ -602,6 +602,26 @@ class TestEdit:
         assert response.status_code == 403
         assert response.json()["type"] == "/problems/actor-forbidden"
 
+    async def test_tier2_edits_unassigned_sr(
+        self, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        sr = await create_social_sr(client, desk.social)
+
+        response = await client.patch(
+            f"/service-requests/{sr['id']}",
+            json={"firmware_version": "02177.00000.16045.36001"},
+            headers=desk.tier2.matching('"1"'),
+        )
+
+        assert response.status_code == 200, response.text
+        assert response.json()["firmware_version"] == "02177.00000.16045.36001"
+        assert response.json()["assignee_id"] is None
+        history = await _history(client, desk.tier2, sr)
+        assert (history[-1]["event"], history[-1]["actor_id"]) == (
+            "edited",
+            desk.tier2.id,
+        )
+
     async def test_supervisor_cannot_edit(
         self, client: httpx.AsyncClient, desk: Desk
     ) -> None:
