@@ -16,7 +16,7 @@ from app.db import Database
 from app.domain.agents.models import Agent, ApiToken
 from app.main import create_app
 from app.settings import Settings
-from tests.factories import Desk
+from tests.factories import Desk, create_social_sr
 
 token_table = ApiToken.__table__  # type: ignore[attr-defined]
 agent_table = Agent.__table__  # type: ignore[attr-defined]
@@ -238,3 +238,44 @@ def test_cli_rejects_tier1_without_kind(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "tier1_kind is required" in result.stderr
     assert "token:" not in result.stdout
+
+
+async def test_deactivation_hands_over_srs(
+    client: httpx.AsyncClient, desk: Desk
+) -> None:
+    sr = await create_social_sr(client, desk.social)
+    path = f"/agents/{desk.social.id}/deactivate"
+
+    refused = await client.post(path, json={}, headers=desk.supervisor.headers)
+    still_active = await client.get("/agents/me", headers=desk.social.headers)
+    handed = await client.post(
+        path, json={"reassign_to": desk.social_peer.id}, headers=desk.supervisor.headers
+    )
+
+    assert refused.status_code == 409
+    assert refused.json()["held_service_requests"] == 1
+    assert still_active.status_code == 200
+    assert handed.status_code == 200, handed.text
+    assert handed.json()["active"] is False
+    moved = await client.get(
+        f"/service-requests/{sr['id']}", headers=desk.social_peer.headers
+    )
+    assert moved.json()["owner_id"] == desk.social_peer.id
+    assert moved.json()["version"] == 2
+    assert (
+        await client.get("/agents/me", headers=desk.social.headers)
+    ).status_code == 401
+
+
+async def test_supervisor_cannot_deactivate_self(
+    client: httpx.AsyncClient, desk: Desk
+) -> None:
+    response = await client.post(
+        f"/agents/{desk.supervisor.id}/deactivate",
+        json={},
+        headers=desk.supervisor.headers,
+    )
+
+    assert response.status_code == 409
+    me = await client.get("/agents/me", headers=desk.supervisor.headers)
+    assert me.json()["active"] is True
