@@ -111,14 +111,13 @@ async def update_service_request(
     if_match: IfMatch = None,
 ) -> ServiceRequestRead:
     """Edit an SR's editable fields. Needs If-Match."""
-    expected = parse_if_match(if_match)
     ctx = call.ctx
     updated = await ctx.db.write(
         service.update_service_request,
         call.actor,
         call.sr["id"],
         data,
-        expected,
+        if_match,
         ctx.policy,
         ctx.now(),
     )

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.db import Row, Tx
 from app.domain import permissions
-from app.domain.concurrency import check_version, version_conflict
+from app.domain.concurrency import check_version, parse_if_match, version_conflict
 from app.domain.errors import (
     CategoryGetsNoServiceRequest,
     InvalidInput,
@@ -140,6 +140,11 @@ def to_read(
         for name in ServiceRequestRead.model_fields
         if name != "allowed_events"
     }
+    # The JSON column stores the category values as plain strings; the schema
+    # serialises enum members, and warns on a plain string.
+    values["additional_categories"] = [
+        Category(category) for category in row["additional_categories"]
+    ]
     return ServiceRequestRead.model_construct(**values, allowed_events=allowed)
 
 
@@ -387,15 +392,16 @@ def update_service_request(
     actor: Actor,
     reference: uuid.UUID | str,
     data: ServiceRequestUpdate,
-    expected_version: int,
+    if_match: str | None,
     policy: Policy,
     now: datetime,
 ) -> ServiceRequestRead:
-    """Apply an edit. The version check is part of the UPDATE statement."""
-    row = load_visible(tx, actor, reference)
-    check_version(row["version"], expected_version)
-    permissions.require(actor, Operation.sr_update, RowFacts(row))
+    """Apply an edit. The version check is part of the UPDATE statement.
 
+    Refusals come in the API's order: the edit rules (422) before If-Match
+    (428, 412) before the ownership rule (403).
+    """
+    row = load_visible(tx, actor, reference)
     sent = set(data.model_fields_set)
     changes: dict[str, Any] = {name: getattr(data, name) for name in sent}
     if row["customer_type"] == CustomerType.social_media:
@@ -446,6 +452,10 @@ def update_service_request(
                 changes.get("additional_categories") or [],
             )
         )
+    expected_version = parse_if_match(if_match)
+    check_version(row["version"], expected_version)
+    permissions.require(actor, Operation.sr_update, RowFacts(row))
+
     if "additional_categories" in sent:
         changes["additional_categories"] = [
             category.value for category in changes["additional_categories"] or []
