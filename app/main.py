@@ -11,7 +11,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import agents, lifecycle, meta, problems, profiles, service_requests
+from app.api import (
+    agents,
+    lifecycle,
+    meta,
+    metrics,
+    problems,
+    profiles,
+    service_requests,
+)
 from app.api.deps import BEARER_SCHEME, AppContext
 from app.api.middleware import RequestContextMiddleware
 from app.api.ratelimit import RateLimiter
@@ -58,12 +66,18 @@ def create_app(
         busy_timeout_ms=int(settings.sqlite_busy_timeout.total_seconds() * 1000),
     )
 
+    # SQLite runs every unit of work on one shared connection.
+    max_connections = 1 if db.is_sqlite else 2 * settings.db_pool_size
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.watch_pool(db.engine, max_connections)
         log.info("server.started", version=__version__, database=db.dialect.name)
         yield
         log.info("server.stopping")
         db.dispose()
+        metrics.unwatch_pool(max_connections)
+        log.info("server.stopped")
 
     app = FastAPI(
         title="casedesk",
@@ -99,6 +113,7 @@ def create_app(
         profiles.router,
         agents.router,
         meta.router,
+        metrics.router,
     ):
         app.router.routes.extend(router.routes)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)

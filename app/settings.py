@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "casedesk.db"
@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         ]
     )
     """Tier 2's resolution target per priority, priority 1 first."""
+
+    # Operations
+    metrics_token: SecretStr | None = None
+    """When set, GET /metrics requires `Authorization: Bearer <this value>`; unset, it is open."""
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,4 @@
-"""The outermost layer of every request: request id, body size limit, access log, last-resort 500."""
+"""The outermost layer of every request: request id, body size limit, metrics, access log, last-resort 500."""
 
 import re
 import time
@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.metrics import observe_request
 from app.api.problems import problem_response
 
 log = structlog.get_logger(component="http")
@@ -85,13 +86,15 @@ class RequestContextMiddleware:
                 )
                 await response(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
+            duration = time.perf_counter() - started_at
+            route = getattr(scope.get("route"), "path", None)
+            observe_request(scope["method"], route, status, duration)
             log.info(
                 "request.completed",
                 method=scope["method"],
-                route=getattr(route, "path", None),
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started_at) * 1000, 3),
+                duration_ms=round(duration * 1000, 3),
                 agent_id=state.get("agent_id"),
                 sr_number=state.get("sr_number"),
             )
