@@ -138,7 +138,9 @@ def export_openapi(args: argparse.Namespace) -> int:
     from app.settings import Settings
 
     # The spec does not depend on the database, so none is touched.
-    spec = create_app(Settings(database_url="sqlite://"), configure_logs=False).openapi()
+    spec = create_app(
+        Settings(database_url="sqlite://"), configure_logs=False
+    ).openapi()
     text = json.dumps(spec, indent=2, sort_keys=False) + "\n"
     if args.output == "-":
         sys.stdout.write(text)

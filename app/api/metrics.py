@@ -110,12 +110,18 @@ def observe_request(
 def watch_pool(engine: sa.Engine, max_connections: int) -> None:
     """Track the connections `engine` has checked out, through the pool's events."""
     DB_CONNECTIONS_MAX.inc(max_connections)
+    # SQLAlchemy 2.1 also fires "checkin" after a connection attempt failed, with
+    # no "checkout" before it, so only records seen at checkout count down.
+    checked_out_records: set[Any] = set()
 
-    def checked_out(*_args: Any) -> None:
+    def checked_out(_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_out_records.add(record)
         DB_CONNECTIONS_IN_USE.inc()
 
-    def checked_in(*_args: Any) -> None:
-        DB_CONNECTIONS_IN_USE.dec()
+    def checked_in(_connection: Any, record: Any) -> None:
+        if record in checked_out_records:
+            checked_out_records.discard(record)
+            DB_CONNECTIONS_IN_USE.dec()
 
     sa.event.listen(engine, "checkout", checked_out)
     sa.event.listen(engine, "checkin", checked_in)
