@@ -1,0 +1,221 @@
+"""A server stopped with SIGTERM finishes the requests it has started."""
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import pytest
+
+from app.cli import build_parser
+from app.db import Database
+from app.domain.vocabulary import Tier, Tier1Kind
+from app.settings import Settings
+from tests.factories import AgentLogin, create_login, profile_body
+from tests.ops.conftest import free_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CONCURRENT_REQUESTS = 6
+WAIT = 60.0
+"""Upper bound for each wait on the server; a healthy run takes a fraction of it."""
+
+
+class ServerProcess:
+    """`casedesk serve` in a child process, with its log lines collected as they come."""
+
+    def __init__(self, settings: Settings, port: int) -> None:
+        env = {
+            **os.environ,
+            "CASEDESK_DATABASE_URL": settings.database_url,
+            "CASEDESK_LOG_FORMAT": "json",
+            "CASEDESK_SHUTDOWN_GRACE": "60",
+        }
+        self.port = port
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--no-migrate",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        assert self.process.stderr is not None
+        self._reader = threading.Thread(
+            target=self._read, args=(self.process.stderr,), daemon=True
+        )
+        self._reader.start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for raw in stream:
+            try:
+                self.lines.put(json.loads(raw))
+            except ValueError:
+                self.lines.put({"event": raw.decode(errors="replace").rstrip()})
+
+    def wait_for_log(self, event: str) -> dict[str, Any]:
+        """Return the first log line called `event`, reading on until it arrives."""
+        for seen in self.seen:
+            if seen.get("event") == event:
+                return seen
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            self.seen.append(line)
+            if line.get("event") == event:
+                return line
+        raise AssertionError(f"no '{event}' log line; the server wrote {self.seen}")
+
+    def drain(self) -> list[dict[str, Any]]:
+        while True:
+            try:
+                self.seen.append(self.lines.get_nowait())
+            except queue.Empty:
+                return self.seen
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=WAIT)
+        self._reader.join(timeout=WAIT)
+        assert self.process.stderr is not None
+        self.process.stderr.close()
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[ServerProcess]:
+    process = ServerProcess(settings, free_port())
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def login(settings: Settings) -> AgentLogin:
+    db = Database(settings.database_url)
+    try:
+        return create_login(
+            db,
+            datetime.now(UTC),
+            tier=Tier.tier1,
+            kind=Tier1Kind.social_media,
+            token_ttl=timedelta(days=1),
+        )
+    finally:
+        db.dispose()
+
+
+def _start_request(
+    port: int, login: AgentLogin, number: int
+) -> tuple[socket.socket, bytes]:
+    """Send a create-profile request up to its body, and wait until the app reads the body."""
+    body = json.dumps(profile_body()).encode()
+    head = (
+        "POST /profiles HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {login.token}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Request-ID: shutdown-{number}\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    )
+    connection = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+    connection.sendall(head.encode())
+    # The server sends 100 Continue only once the application asks for the body,
+    # so after this the request is in flight inside the application.
+    interim = connection.recv(1024)
+    assert interim.startswith(b"HTTP/1.1 100 "), interim
+    return connection, body
+
+
+def _finish_request(connection: socket.socket, body: bytes) -> tuple[int, bytes]:
+    connection.sendall(body)
+    response = b""
+    while chunk := connection.recv(65536):
+        response += chunk
+    connection.close()
+    status_line, _, rest = response.partition(b"\r\n")
+    return int(status_line.split()[1]), rest
+
+
+@pytest.mark.slow
+def test_sigterm_lets_requests_finish(server: ServerProcess, login: AgentLogin) -> None:
+    server.wait_for_log("Application startup complete.")
+    ready = httpx.get(f"http://127.0.0.1:{server.port}/health/ready", timeout=WAIT)
+    assert ready.status_code == 200
+    pending = [
+        _start_request(server.port, login, number)
+        for number in range(CONCURRENT_REQUESTS)
+    ]
+
+    server.process.send_signal(signal.SIGTERM)
+    server.wait_for_log("Shutting down")
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{server.port}/health/live", timeout=WAIT)
+    results = [_finish_request(connection, body) for connection, body in pending]
+    exit_code = server.process.wait(timeout=WAIT)
+
+    assert [status for status, _ in results] == [201] * CONCURRENT_REQUESTS
+    for _, rest in results:
+        assert b'"id":' in rest
+    # uvicorn raises the signal again once it has shut down, so the exit status
+    # says SIGTERM ended the process, as it does for any program stopped that way.
+    assert exit_code in (0, -signal.SIGTERM)
+    events = server.drain()
+    names = [event.get("event") for event in events]
+    for number in range(CONCURRENT_REQUESTS):
+        [line] = [
+            event
+            for event in events
+            if event.get("event") == "request.completed"
+            and event.get("request_id") == f"shutdown-{number}"
+        ]
+        assert line["status"] == 201
+        assert line["agent_id"] == login.id
+        assert names.index("server.stopping") > events.index(line)
+    assert "server.stopped" in names
+    assert not [event for event in events if event.get("level") == "error"]
+
+
+def test_serve_passes_shutdown_grace(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    captured: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: captured.update(kwargs))
+    monkeypatch.setenv("CASEDESK_SHUTDOWN_GRACE", "7.2")
+    from app import cli
+
+    cli.get_settings.cache_clear()
+    try:
+        args = build_parser().parse_args(["serve", "--no-migrate"])
+        assert args.handler(args) == 0
+    finally:
+        cli.get_settings.cache_clear()
+
+    assert captured["timeout_graceful_shutdown"] == 8
+    assert captured["factory"] is True
