@@ -19,6 +19,7 @@ from app.domain.agents import service as agents
 from app.domain.agents.schemas import AgentCreate
 from app.domain.permissions import Actor
 from app.domain.vocabulary import Tier, Tier1Kind
+from app.logs import configure as configure_logging
 from app.migrations import upgrade_to_head
 from app.settings import get_settings
 
@@ -69,6 +70,8 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    # Worker processes configure their own logs; this covers uvicorn's supervisor.
+    configure_logging(settings.log_level, settings.log_format)
     if not args.no_migrate:
         upgrade_to_head(settings.database_url)
     workers = args.workers or settings.workers

@@ -1,4 +1,4 @@
-"""A server stopped with SIGTERM finishes the requests it has started."""
+"""`casedesk serve` as a child process: graceful stop on SIGTERM, metrics over several workers."""
 
 import json
 import os
@@ -22,7 +22,7 @@ from app.db import Database
 from app.domain.vocabulary import Tier, Tier1Kind
 from app.settings import Settings
 from tests.factories import AgentLogin, create_login, profile_body
-from tests.ops.conftest import free_port
+from tests.ops.conftest import free_port, parse_metrics, sample
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONCURRENT_REQUESTS = 6
@@ -33,7 +33,7 @@ WAIT = 60.0
 class ServerProcess:
     """`casedesk serve` in a child process, with its log lines collected as they come."""
 
-    def __init__(self, settings: Settings, port: int) -> None:
+    def __init__(self, settings: Settings, port: int, *options: str) -> None:
         env = {
             **os.environ,
             "CASEDESK_DATABASE_URL": settings.database_url,
@@ -50,6 +50,7 @@ class ServerProcess:
                 "--port",
                 str(port),
                 "--no-migrate",
+                *options,
             ],
             cwd=PROJECT_ROOT,
             env=env,
@@ -72,11 +73,11 @@ class ServerProcess:
             except ValueError:
                 self.lines.put({"event": raw.decode(errors="replace").rstrip()})
 
-    def wait_for_log(self, event: str) -> dict[str, Any]:
-        """Return the first log line called `event`, reading on until it arrives."""
-        for seen in self.seen:
-            if seen.get("event") == event:
-                return seen
+    def wait_for_log(self, event: str, count: int = 1) -> dict[str, Any]:
+        """Return the `count`th log line called `event`, reading on until it arrives."""
+        found = [seen for seen in self.seen if seen.get("event") == event]
+        if len(found) >= count:
+            return found[count - 1]
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             try:
@@ -87,7 +88,9 @@ class ServerProcess:
                 continue
             self.seen.append(line)
             if line.get("event") == event:
-                return line
+                found.append(line)
+                if len(found) == count:
+                    return line
         raise AssertionError(f"no '{event}' log line; the server wrote {self.seen}")
 
     def drain(self) -> list[dict[str, Any]]:
@@ -219,3 +222,31 @@ def test_serve_passes_shutdown_grace(
 
     assert captured["timeout_graceful_shutdown"] == 8
     assert captured["factory"] is True
+
+
+@pytest.mark.slow
+def test_metrics_add_up_workers(settings: Settings) -> None:
+    workers = 2
+    server = ServerProcess(settings, free_port(), "--workers", str(workers))
+    try:
+        server.wait_for_log("server.started", count=workers)
+        base = f"http://127.0.0.1:{server.port}"
+        for _ in range(20):
+            # A new connection per request, so any worker may accept it.
+            assert httpx.get(f"{base}/health/live", timeout=WAIT).status_code == 200
+        scrapes = [
+            parse_metrics(httpx.get(f"{base}/metrics", timeout=WAIT).text)
+            for _ in range(3)
+        ]
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=WAIT)
+        server.stop()
+
+    per_worker = 1 if settings.is_sqlite() else 2 * settings.db_pool_size
+    for samples in scrapes:
+        live = {"method": "GET", "route": "/health/live", "status": "200"}
+        assert sample(samples, "casedesk_http_requests_total", **live) == 20
+        # Each worker adds its own pool when it starts, so the sum proves that
+        # every scrape reads the values of both processes.
+        assert sample(samples, "casedesk_db_connections_max") == workers * per_worker
