@@ -85,7 +85,7 @@ def serve(args: argparse.Namespace) -> int:
             workers=workers,
             log_config=None,
             access_log=False,
-            # Rounded up: uvicorn takes whole seconds, and 0 would cancel every request.
+            # Rounded up, because uvicorn's setting is whole seconds and 0 cancels every request.
             timeout_graceful_shutdown=math.ceil(
                 settings.shutdown_grace.total_seconds()
             ),

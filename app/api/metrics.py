@@ -5,8 +5,8 @@ each request with the route template that Starlette has already matched: one
 dictionary lookup, one counter increment and one histogram observation, about
 2 µs per request (scripts/measure_metrics_overhead.py on a shared 2-core
 machine). prometheus-fastapi-instrumentator 8.1.0 with its default metrics
-matches every route a second time and builds request and response objects; it
-added about 40 µs per request in the same kind of in-process loop.
+matches every route a second time and builds request and response objects.
+It added about 40 µs per request in the same kind of in-process loop.
 
 With several server processes, prometheus_client keeps the values in files
 under `PROMETHEUS_MULTIPROC_DIR`, and a scrape adds up every process's files.

@@ -46,7 +46,7 @@ async def test_ready_when_migrated(client: httpx.AsyncClient) -> None:
     }
 
 
-async def test_ready_fails_while_postgres_down_and_recovers(
+async def test_ready_follows_postgres_outage(
     settings: Settings, is_postgres: bool, logs: LogLines
 ) -> None:
     if not is_postgres:

@@ -147,7 +147,7 @@ def _start_request(
     )
     connection = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     connection.sendall(head.encode())
-    # The server sends 100 Continue only once the application asks for the body,
+    # The server sends 100 Continue only once the application reads the body,
     # so after this the request is in flight inside the application.
     interim = connection.recv(1024)
     assert interim.startswith(b"HTTP/1.1 100 "), interim
@@ -183,9 +183,10 @@ def test_sigterm_lets_requests_finish(server: ServerProcess, login: AgentLogin) 
 
     assert [status for status, _ in results] == [201] * CONCURRENT_REQUESTS
     for _, rest in results:
+        assert b"connection: close" in rest.lower()
         assert b'"id":' in rest
     # uvicorn raises the signal again once it has shut down, so the exit status
-    # says SIGTERM ended the process, as it does for any program stopped that way.
+    # shows that SIGTERM ended the process, as it does for any program stopped that way.
     assert exit_code in (0, -signal.SIGTERM)
     events = server.drain()
     names = [event.get("event") for event in events]
