@@ -2,7 +2,9 @@
 
 import re
 import time
+import traceback
 import uuid
+from pathlib import Path
 
 import structlog
 from starlette.exceptions import HTTPException
@@ -73,8 +75,13 @@ class RequestContextMiddleware:
                 return
             await self.app(scope, receive_limited, send_with_id)
         except Exception as error:
-            # Log the class only: driver messages can carry SQL and values.
-            log.error("request.crashed", error_type=type(error).__name__)
+            # Log the class and where it was raised, never the message: driver
+            # messages can carry SQL and values.
+            log.error(
+                "request.crashed",
+                error_type=type(error).__name__,
+                error_frames=_frames(error),
+            )
             if not response_started:
                 response = problem_response(
                     Request(scope, receive),
@@ -119,3 +126,12 @@ class RequestContextMiddleware:
                 except ValueError:
                     return 0
         return 0
+
+
+def _frames(error: BaseException, limit: int = 8) -> list[str]:
+    """Return the innermost `limit` frames of the traceback as "package/module.py:line in function"."""
+    frames = traceback.extract_tb(error.__traceback__)[-limit:]
+    return [
+        f"{'/'.join(Path(frame.filename).parts[-2:])}:{frame.lineno} in {frame.name}"
+        for frame in frames
+    ]

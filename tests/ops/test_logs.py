@@ -175,6 +175,7 @@ class TestUnexpectedError:
         [crash] = crashes
         assert crash["event"] == "request.crashed"
         assert crash["error_type"] == "RuntimeError"
+        assert crash["error_frames"][-1].endswith("in failing_commit")
         assert crash["request_id"] == request_id
         assert "ana@example.com" not in json.dumps(crash)
         [line] = logs.events("request.completed", request_id=request_id)
