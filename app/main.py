@@ -66,7 +66,8 @@ def create_app(
         busy_timeout_ms=int(settings.sqlite_busy_timeout.total_seconds() * 1000),
     )
 
-    # SQLite runs every unit of work on one shared connection.
+    # SQLite runs every unit of work on one shared connection; a PostgreSQL
+    # pool opens up to db_pool_size connections plus as many overflow ones.
     max_connections = 1 if db.is_sqlite else 2 * settings.db_pool_size
 
     @asynccontextmanager

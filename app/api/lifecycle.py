@@ -58,8 +58,8 @@ def _add_event_route(event: str, body_model: type[InputSchema]) -> None:
                 ctx.now(),
             )
         except (InvalidTransition, ActorForbidden) as rejection:
-            # The machine or the SR's permission rule rejected the event; a stale
-            # If-Match or an invalid body never reached them.
+            # Counted: rejections by the machine (409) or by the SR's permission
+            # rule (403). A stale If-Match (412) is not a rejected transition.
             TRANSITIONS.labels(event=event, outcome="rejected").inc()
             log.info(
                 "sr.transition_rejected",
