@@ -9,7 +9,15 @@ from pydantic import SecretStr
 
 from app.main import create_app
 from app.settings import Settings
-from tests.factories import EVENT_BODIES, Desk, create_shop_sr, create_social_sr, fire
+from tests.factories import (
+    EVENT_BODIES,
+    Desk,
+    create_profile,
+    create_shop_sr,
+    create_social_sr,
+    fire,
+    social_sr_body,
+)
 from tests.ops.conftest import sample, scrape
 
 
@@ -104,12 +112,32 @@ class TestTransitionMetrics:
             for event in EVENT_BODIES
             for outcome in ("allowed", "rejected")
         }
+        # The social-media SR was escalated as it was created.
         assert {key: value for key, value in changes.items() if value} == {
-            ("escalate", "allowed"): 1,
+            ("escalate", "allowed"): 2,
             ("resolve", "allowed"): 2,
             ("close", "allowed"): 1,
             ("close", "rejected"): 2,
         }
+
+    async def test_replayed_create_counted_once(
+        self, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        profile = await create_profile(client, desk.social)
+        body = social_sr_body(profile["id"])
+        headers = {**desk.social.headers, "Idempotency-Key": "ops-metrics-create-1"}
+        before = await scrape(client)
+
+        first = await client.post("/service-requests", json=body, headers=headers)
+        replay = await client.post("/service-requests", json=body, headers=headers)
+        after = await scrape(client)
+
+        assert first.status_code == 201
+        assert replay.status_code == 201
+        assert replay.json()["id"] == first.json()["id"]
+        labels = {"event": "escalate", "outcome": "allowed"}
+        name = "casedesk_sr_transitions_total"
+        assert sample(after, name, **labels) - sample(before, name, **labels) == 1
 
     async def test_every_event_exported_before_first_use(
         self, client: httpx.AsyncClient
