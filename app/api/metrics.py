@@ -46,7 +46,7 @@ log = structlog.get_logger(component="metrics")
 
 # The `_created` timestamp series double the output, and Prometheus ignores them
 # in the text format.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
