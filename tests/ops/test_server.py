@@ -17,6 +17,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
+from app import cli
 from app.cli import build_parser
 from app.db import Database
 from app.domain.vocabulary import Tier, Tier1Kind
@@ -26,8 +27,8 @@ from tests.ops.conftest import free_port, parse_metrics, sample
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONCURRENT_REQUESTS = 6
-WAIT = 60.0
-"""Upper bound for each wait on the server; a healthy run takes a fraction of it."""
+WAIT = 180.0
+"""Upper bound for each wait on the server, generous for a loaded machine; a healthy run takes seconds."""
 
 
 class ServerProcess:
@@ -109,6 +110,32 @@ class ServerProcess:
         self.process.stderr.close()
 
 
+def _get_when_listening(url: str) -> httpx.Response:
+    """GET `url`, retrying while nothing listens yet: uvicorn opens its socket after startup."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        try:
+            return httpx.get(url, timeout=WAIT)
+        except httpx.ConnectError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _refuses_connections(url: str) -> bool:
+    """Return True once connecting to `url` is refused; uvicorn closes its socket just after logging."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=WAIT)
+        except httpx.ConnectError:
+            return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
 @pytest.fixture
 def server(settings: Settings) -> Iterator[ServerProcess]:
     process = ServerProcess(settings, free_port())
@@ -167,7 +194,7 @@ def _finish_request(connection: socket.socket, body: bytes) -> tuple[int, bytes]
 @pytest.mark.slow
 def test_sigterm_lets_requests_finish(server: ServerProcess, login: AgentLogin) -> None:
     server.wait_for_log("Application startup complete.")
-    ready = httpx.get(f"http://127.0.0.1:{server.port}/health/ready", timeout=WAIT)
+    ready = _get_when_listening(f"http://127.0.0.1:{server.port}/health/ready")
     assert ready.status_code == 200
     pending = [
         _start_request(server.port, login, number)
@@ -176,8 +203,7 @@ def test_sigterm_lets_requests_finish(server: ServerProcess, login: AgentLogin) 
 
     server.process.send_signal(signal.SIGTERM)
     server.wait_for_log("Shutting down")
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"http://127.0.0.1:{server.port}/health/live", timeout=WAIT)
+    assert _refuses_connections(f"http://127.0.0.1:{server.port}/health/live")
     results = [_finish_request(connection, body) for connection, body in pending]
     exit_code = server.process.wait(timeout=WAIT)
 
@@ -232,6 +258,7 @@ def test_metrics_add_up_workers(settings: Settings) -> None:
     try:
         server.wait_for_log("server.started", count=workers)
         base = f"http://127.0.0.1:{server.port}"
+        assert _get_when_listening(f"{base}/health/ready").status_code == 200
         for _ in range(20):
             # A new connection per request, so any worker may accept it.
             assert httpx.get(f"{base}/health/live", timeout=WAIT).status_code == 200
@@ -251,3 +278,33 @@ def test_metrics_add_up_workers(settings: Settings) -> None:
         # Each worker adds its own pool when it starts, so the sum proves that
         # every scrape reads the values of both processes.
         assert sample(samples, "casedesk_db_connections_max") == workers * per_worker
+
+
+class TestShareMetrics:
+    def test_single_worker_left_alone(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv(cli.METRICS_DIR_VARIABLE, raising=False)
+
+        assert cli._share_metrics(1) is None
+        assert cli.METRICS_DIR_VARIABLE not in os.environ
+
+    def test_workers_get_new_directory(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv(cli.METRICS_DIR_VARIABLE, raising=False)
+
+        created = cli._share_metrics(2)
+
+        assert created is not None
+        try:
+            assert os.environ[cli.METRICS_DIR_VARIABLE] == str(created)
+            assert list(created.iterdir()) == []
+        finally:
+            created.rmdir()
+
+    def test_configured_directory_emptied(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        (tmp_path / "counter_4242.db").write_bytes(b"stale")
+        (tmp_path / "notes.txt").write_text("kept")
+        monkeypatch.setenv(cli.METRICS_DIR_VARIABLE, str(tmp_path))
+
+        assert cli._share_metrics(3) is None
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
