@@ -15,6 +15,7 @@ from app.api import (
     agents,
     lifecycle,
     meta,
+    metrics,
     problems,
     profiles,
     service_requests,
@@ -66,12 +67,19 @@ def create_app(
         busy_timeout_ms=int(settings.sqlite_busy_timeout.total_seconds() * 1000),
     )
 
+    # SQLite runs every unit of work on one shared connection; a PostgreSQL
+    # pool opens up to db_pool_size connections plus as many overflow ones.
+    max_connections = 1 if db.is_sqlite else 2 * settings.db_pool_size
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.watch_pool(db.engine, max_connections)
         log.info("server.started", version=__version__, database=db.dialect.name)
         yield
         log.info("server.stopping")
         db.dispose()
+        metrics.unwatch_pool(max_connections)
+        log.info("server.stopped")
 
     app = FastAPI(
         title="casedesk",
@@ -108,6 +116,7 @@ def create_app(
         triage.router,
         agents.router,
         meta.router,
+        metrics.router,
     ):
         app.router.routes.extend(router.routes)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
