@@ -39,6 +39,9 @@ class ServiceRequest(SQLModel, table=True):
         sa.Index(
             "ix_service_request_owner_status", "owner_id", "status", "created_at", "id"
         ),
+        sa.Index("ix_service_request_status_created", "status", "created_at", "id"),
+        sa.Index("ix_service_request_status_queue", "status", "queue", "created_at"),
+        sa.Index("ix_service_request_created_at", "created_at"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
