@@ -11,7 +11,16 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import agents, lifecycle, meta, problems, profiles, service_requests
+from app.api import (
+    agents,
+    follow_ups,
+    lifecycle,
+    meta,
+    problems,
+    profiles,
+    queues,
+    service_requests,
+)
 from app.api.deps import BEARER_SCHEME, AppContext
 from app.api.middleware import RequestContextMiddleware
 from app.api.ratelimit import RateLimiter
@@ -99,6 +108,8 @@ def create_app(
         profiles.router,
         agents.router,
         meta.router,
+        queues.router,
+        follow_ups.router,
     ):
         app.router.routes.extend(router.routes)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
