@@ -2,7 +2,7 @@
 
 The Tier 2 views sorted oldest or newest first read (status, created_at, id);
 the dashboard counts open work per status and queue from an index alone and
-finds the SRs created in a window by created_at.
+finds the SRs created in a window by their "created" history records.
 
 Revision ID: 0743f3fa9ddf
 Revises: 9a82169fff1f
@@ -22,9 +22,6 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("service_request", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_service_request_created_at", ["created_at"], unique=False
-        )
-        batch_op.create_index(
             "ix_service_request_status_created",
             ["status", "created_at", "id"],
             unique=False,
@@ -35,9 +32,16 @@ def upgrade() -> None:
             unique=False,
         )
 
+    with op.batch_alter_table("service_request_history", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_service_request_history_event_at", ["event", "at"], unique=False
+        )
+
 
 def downgrade() -> None:
     with op.batch_alter_table("service_request", schema=None) as batch_op:
         batch_op.drop_index("ix_service_request_status_queue")
         batch_op.drop_index("ix_service_request_status_created")
-        batch_op.drop_index("ix_service_request_created_at")
+
+    with op.batch_alter_table("service_request_history", schema=None) as batch_op:
+        batch_op.drop_index("ix_service_request_history_event_at")

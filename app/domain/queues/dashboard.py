@@ -35,6 +35,8 @@ SELECT_QUEUE_COUNTS = (
 )
 """Served by ix_service_request_status_queue: an index-only scan of the active statuses."""
 
+created = history_table.alias("created")
+
 SELECT_WINDOW_TRANSITIONS = (
     sa.select(
         history_table.c.service_request_id,
@@ -45,17 +47,18 @@ SELECT_WINDOW_TRANSITIONS = (
     )
     .where(
         history_table.c.service_request_id.in_(
-            sa.select(sr_table.c.id).where(
-                sr_table.c.created_at >= sa.bindparam("start", type_=UtcDateTime()),
-                sr_table.c.created_at < sa.bindparam("end", type_=UtcDateTime()),
+            sa.select(created.c.service_request_id).where(
+                created.c.event == "created",
+                created.c.at >= sa.bindparam("start", type_=UtcDateTime()),
+                created.c.at < sa.bindparam("end", type_=UtcDateTime()),
             )
         ),
         history_table.c.to_status.is_not(None),
     )
     .order_by(history_table.c.service_request_id, history_table.c.id)
 )
-"""Transitions of the SRs created in a window: ix_service_request_created_at, then
-the history's index on service_request_id."""
+"""Transitions of the SRs created in a window: their "created" records through
+ix_service_request_history_event_at, then each SR's records by service_request_id."""
 
 
 class QueueCount(OutputSchema):
