@@ -64,7 +64,7 @@ SR_COLUMNS = (
 
 
 def _text(moment: datetime) -> str:
-    """A timestamp as the application stores it on SQLite: naive UTC text."""
+    """Format a timestamp as the application stores it on SQLite, as naive UTC text."""
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 

@@ -1,8 +1,8 @@
 """Add the indexes behind the Tier 2 queue sorted by age and the dashboard.
 
-The Tier 2 views sorted oldest or newest first read (status, created_at, id);
-the dashboard counts open work per status and queue from an index alone and
-finds the SRs created in a window by their "created" history records.
+The Tier 2 views sorted oldest or newest first read (status, created_at, id).
+The dashboard counts open work per status and queue from an index, and it finds
+the SRs created in a window by their "created" history records.
 
 Revision ID: 0743f3fa9ddf
 Revises: 9a82169fff1f

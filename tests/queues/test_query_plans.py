@@ -25,7 +25,6 @@ from app.domain.permissions import Actor
 from app.domain.queues.dashboard import SELECT_QUEUE_COUNTS, SELECT_WINDOW_TRANSITIONS
 from app.domain.queues.schemas import QueueQuery, QueueSort, QueueView
 from app.domain.queues.service import queue_statement
-from app.domain.vocabulary import Tier, Tier1Kind
 from tests.factories import AgentLogin, Desk
 from tests.queues.conftest import SEED_START, seed_service_requests
 
@@ -198,10 +197,3 @@ class TestOtherPlans:
         _assert_index(
             plan, "ix_service_request_history_service_request_id", ordered=False
         )
-
-
-def test_tier1_actor_kind_is_social(desk: Desk) -> None:
-    # The owner views above run as a Tier 1 agent, so the permission filter is part of
-    # every plan they check.
-    assert desk.social.agent.tier is Tier.tier1
-    assert desk.social.agent.tier1_kind is Tier1Kind.social_media

@@ -1,4 +1,4 @@
-"""Queue views over HTTP: who sees what, in which order, and paging under inserts."""
+"""Queue views over HTTP: which SRs each agent reads, their order, and paging during inserts."""
 
 from collections import Counter
 from datetime import timedelta

@@ -20,7 +20,7 @@ sr_table = ServiceRequest.__table__  # type: ignore[attr-defined]
 ACTIVE_STATUSES = tuple(status for status in Status if HELD_BY[status] != HeldBy.nobody)
 
 MAX_CLOCK_WINDOW = timedelta(days=92)
-"""The longest creation window the clocks cover, so one request reads a bounded history."""
+"""The maximum creation window of the clocks, so that one request reads a bounded history."""
 
 SELECT_QUEUE_COUNTS = (
     sa.select(
@@ -33,7 +33,7 @@ SELECT_QUEUE_COUNTS = (
     .group_by(sr_table.c.status, sr_table.c.queue)
     .order_by(sr_table.c.status, sr_table.c.queue)
 )
-"""Served by ix_service_request_status_queue: an index-only scan of the active statuses."""
+"""Served by ix_service_request_status_queue, which it reads for the active statuses only."""
 
 created = history_table.alias("created")
 

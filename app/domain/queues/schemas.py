@@ -101,7 +101,7 @@ class QueueQuery(SQLModel):
 
 
 class QueueItem(OutputSchema):
-    """What an agent needs to decide which SR to work next."""
+    """One SR in a queue, with the facts an agent weighs to pick the next SR."""
 
     id: uuid.UUID
     number: str

@@ -1,8 +1,9 @@
 """Queue views: one keyset-paged query per view, each served by one index.
 
-Every view fixes an equality prefix of an index (the owner and side of the
-desk, or the status) and orders by the rest of that index, so a page reads
-`limit` index entries wherever it starts, however many SRs the table holds.
+Every view fixes the leading columns of an index by equality (the owner and
+the side of the desk, or the status) and orders by the remaining columns. So a
+page reads `limit` index entries wherever it starts, however many SRs the table
+holds.
 The cursor is the sort key of the last item; rows inserted while a client
 walks the view sort after that key or before it, so every SR that existed
 when the walk began is returned exactly once.
@@ -142,7 +143,7 @@ def _filter_conditions(query: QueueQuery) -> list[sa.ColumnElement[bool]]:
 
 
 def _fingerprint(view: QueueView, owner_id: uuid.UUID | None, query: QueueQuery) -> str:
-    """A short digest of everything but the page, so a cursor is used with its own filters."""
+    """Hash the view, owner, filters and sort, so that a cursor is only used with its own."""
     scope = query.model_dump(mode="json", exclude={"cursor", "limit"})
     scope.update(view=view.value, owner=str(owner_id))
     digest = hashlib.sha256(json.dumps(scope, sort_keys=True).encode())
