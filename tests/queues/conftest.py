@@ -96,7 +96,7 @@ def seed_service_requests(tx: Tx, created_by: uuid.UUID, count: int) -> None:
             "updated_at": SEED_START,
         },
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index in range(count):
         status = SEED_STATUSES[index % len(SEED_STATUSES)]
         created = SEED_START + timedelta(minutes=index)
