@@ -260,3 +260,43 @@ class TestDeactivation:
         )
 
         assert response.status_code == 422
+
+
+class TestFollowUpsMove:
+    async def test_new_owner_gets_follow_ups(
+        self, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        sr = await create_social_sr(client, desk.social)
+        scheduled = await client.post(
+            f"/service-requests/{sr['id']}/follow-ups",
+            json={"due_at": "2026-12-01T13:00:00Z", "channel": "email"},
+            headers=desk.social.headers,
+        )
+        assert scheduled.status_code == 201, scheduled.text
+
+        response = await _reassign(
+            client, desk.supervisor, sr, {"owner_id": desk.social_peer.id}
+        )
+
+        assert response.status_code == 200, response.text
+        listed = await client.get(
+            f"/service-requests/{sr['id']}/follow-ups", headers=desk.supervisor.headers
+        )
+        assert listed.json()[0]["agent_id"] == desk.social_peer.id
+
+    async def test_new_assignee_gets_hold_follow_up(
+        self, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        sr = await step(
+            client, desk.tier2, await create_social_sr(client, desk.social), "hold"
+        )
+
+        response = await _reassign(
+            client, desk.supervisor, sr, {"assignee_id": desk.tier2_peer.id}
+        )
+
+        assert response.status_code == 200, response.text
+        listed = await client.get(
+            f"/service-requests/{sr['id']}/follow-ups", headers=desk.supervisor.headers
+        )
+        assert listed.json()[0]["agent_id"] == desk.tier2_peer.id

@@ -81,6 +81,15 @@ MOVE_FOLLOW_UPS = (
     )
     .values(agent_id=sa.bindparam("to_agent_id"))
 )
+MOVE_SR_FOLLOW_UPS = (
+    sa.update(follow_up_table)
+    .where(
+        follow_up_table.c.service_request_id == sa.bindparam("sr_id"),
+        follow_up_table.c.agent_id == sa.bindparam("from_agent_id"),
+        follow_up_table.c.status == FollowUpStatus.scheduled,
+    )
+    .values(agent_id=sa.bindparam("to_agent_id"))
+)
 
 BEGINNING = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 NIL_ID = uuid.UUID(int=0)
@@ -282,4 +291,16 @@ def move_scheduled(tx: Tx, from_agent_id: uuid.UUID, to_agent_id: uuid.UUID) -> 
     """Hand an agent's scheduled follow-ups to another agent; return how many moved."""
     return tx.execute(
         MOVE_FOLLOW_UPS, from_agent_id=from_agent_id, to_agent_id=to_agent_id
+    )
+
+
+def move_scheduled_on(
+    tx: Tx, sr_id: uuid.UUID, from_agent_id: uuid.UUID, to_agent_id: uuid.UUID
+) -> int:
+    """Hand one SR's scheduled follow-ups from one agent to another; return how many moved."""
+    return tx.execute(
+        MOVE_SR_FOLLOW_UPS,
+        sr_id=sr_id,
+        from_agent_id=from_agent_id,
+        to_agent_id=to_agent_id,
     )

@@ -177,6 +177,10 @@ def reassign(
 
     updated = _write_holders(tx, row, expected_version, changes, now)
     record(tx, row["id"], actor, "reassigned", now, details=details)
+    for holder in ("owner_id", "assignee_id"):
+        # The follow-ups the previous holder scheduled go to whoever now works the SR.
+        if row[holder] is not None and updated[holder] not in (None, row[holder]):
+            follow_ups.move_scheduled_on(tx, row["id"], row[holder], updated[holder])
     return to_read(updated, actor, policy, now)
 
 
