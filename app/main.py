@@ -13,11 +13,13 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.api import (
     agents,
+    follow_ups,
     lifecycle,
     meta,
     metrics,
     problems,
     profiles,
+    queues,
     service_requests,
     triage,
 )
@@ -116,6 +118,8 @@ def create_app(
         triage.router,
         agents.router,
         meta.router,
+        queues.router,
+        follow_ups.router,
         metrics.router,
     ):
         app.router.routes.extend(router.routes)
