@@ -92,6 +92,7 @@ def _stop(server: LiveServer) -> None:
 
 
 def start_server(database_url: str, port: int, log_dir: Path) -> LiveServer:
+    """Start uvicorn on `port`; the caller waits for it with `_wait_until_ready`."""
     env = {
         **os.environ,
         "CASEDESK_DATABASE_URL": database_url,
@@ -121,13 +122,7 @@ def start_server(database_url: str, port: int, log_dir: Path) -> LiveServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-    try:
-        _wait_until_ready(server)
-    except BaseException:
-        _stop(server)
-        raise
-    return server
+    return LiveServer(f"http://127.0.0.1:{port}", process, log_path)
 
 
 @pytest.fixture(scope="session")
@@ -137,10 +132,14 @@ def servers(
     """Two server processes on the session's database, stopped by pid at the end."""
     log_dir = tmp_path_factory.mktemp("servers")
     started: list[LiveServer] = []
+    ports: set[int] = set()
     try:
         for _ in range(2):
-            port = _free_port({int(s.url.rsplit(":", 1)[1]) for s in started})
+            port = _free_port(ports)
+            ports.add(port)
             started.append(start_server(database_url, port, log_dir))
+        for server in started:
+            _wait_until_ready(server)
         yield started[0], started[1]
     finally:
         for server in started:
