@@ -6,6 +6,8 @@ or a fresh database on the PostgreSQL server named by CASEDESK_TEST_DATABASE_URL
 
 import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,3 +147,24 @@ def test_enum_checks_match_models(empty_database_url: str) -> None:
     finally:
         engine.dispose()
     assert checked >= 10
+
+
+@pytest.mark.slow
+def test_concurrent_upgrades_take_turns(empty_database_url: str) -> None:
+    """Replicas that start together each run the upgrade; none may fail."""
+    if not empty_database_url.startswith("postgresql"):
+        pytest.skip("SQLite serves one host; only PostgreSQL takes the migration lock")
+    env = {**os.environ, "CASEDESK_DATABASE_URL": empty_database_url}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "migrate"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(4)
+    ]
+    outputs = [process.communicate(timeout=120)[0].decode() for process in processes]
+
+    assert [process.returncode for process in processes] == [0] * 4, outputs
+    assert _inspect(empty_database_url)[2] == head_revision()
