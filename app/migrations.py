@@ -32,9 +32,9 @@ def _migrate(database_url: str, step: Callable[[Config], None]) -> None:
     """Run an Alembic command; on PostgreSQL one process at a time.
 
     Replicas that start together all run `casedesk serve`, which upgrades first.
-    Without the lock two of them would both create the same tables and one
-    would fail; with it the later ones wait, then find the database at head.
-    SQLite serves one host, so it takes no lock.
+    Without the lock two of them would create the same tables and one would
+    fail. With it the later ones wait, then find the database at head. SQLite
+    serves one host, so it takes no lock.
     """
     config = alembic_config(database_url)
     if sa.make_url(database_url).get_backend_name() != "postgresql":

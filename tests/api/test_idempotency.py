@@ -71,7 +71,7 @@ class TestReplay:
         )
         assert [h["event"] for h in history.json()["items"]] == ["created", "escalate"]
 
-    async def test_key_order_and_spacing_do_not_matter(
+    async def test_key_order_does_not_matter(
         self, client: httpx.AsyncClient, desk: Desk
     ) -> None:
         body = profile_body()

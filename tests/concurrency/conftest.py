@@ -45,9 +45,9 @@ def _port_range() -> range:
     return range(int(first), int(last) + 1)
 
 
-def _free_port(taken: set[int]) -> int:
+def _free_port(in_use: set[int]) -> int:
     for port in _port_range():
-        if port in taken:
+        if port in in_use:
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             try:

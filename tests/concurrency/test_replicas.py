@@ -4,7 +4,7 @@ Hundreds of creates (some retried through the other replica with the same
 Idempotency-Key), then rounds of conflicting edits and lifecycle events with
 one If-Match each. Afterwards the database must hold no duplicate SR number,
 no status its history does not explain, and exactly one history record per
-accepted request, in the order the versions say.
+accepted request, in version order.
 """
 
 import asyncio
@@ -48,7 +48,7 @@ TERMINAL = {"cancelled"}
 
 @dataclass
 class Accepted:
-    """A 2xx answer to an edit or event: the history record it must have left."""
+    """A 2xx response to an edit or event: the history record it must have left."""
 
     event: str
     from_status: str | None
