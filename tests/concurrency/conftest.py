@@ -101,6 +101,9 @@ def start_server(database_url: str, port: int, log_dir: Path) -> LiveServer:
         # The tests send thousands of requests with a handful of tokens.
         "CASEDESK_RATE_LIMIT_PER_MINUTE": "10000000",
         "CASEDESK_RATE_LIMIT_BURST": "1000000",
+        # At most 2 x 5 connections per process, well under PostgreSQL's
+        # default max_connections of 100 on a server other runs share.
+        "CASEDESK_DB_POOL_SIZE": "5",
     }
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("wb") as log:

@@ -41,7 +41,8 @@ PROFILES = 40
 ROUNDS = 4
 RETRIED_EVERY = 3
 """Every third create is also sent through the other replica with the same key."""
-MAX_SRS_IN_FLIGHT = 50
+MAX_SRS_IN_FLIGHT = 16
+"""SRs whose rounds run at once; each round sends two to four requests together."""
 
 TERMINAL = {"cancelled"}
 
