@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -153,3 +154,63 @@ async def test_sr_numbers_unique_under_concurrent_creates(
     print(
         f"\n{CREATES} concurrent creates through two processes: {len(set(numbers))} distinct SR numbers"
     )
+
+
+async def _wait_for_lock_waiters(connection: psycopg.Connection, count: int) -> None:
+    """Poll until `count` sessions on this database wait for a lock."""
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        waiting = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+        if waiting is not None and waiting[0] >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"fewer than {count} sessions waited for a lock within 60 s")
+
+
+async def test_retry_waits_for_the_running_first_request(
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    live_desk: Desk,
+    database_url: str,
+    is_postgres: bool,
+) -> None:
+    """The first create is held inside its transaction, so the retry surely overlaps it."""
+    if not is_postgres:
+        pytest.skip("SQLite runs one write at a time, so a retry cannot overlap")
+    one, two = clients
+    profile = await create_profile(one, live_desk.social)
+    body = social_sr_body(profile["id"])
+    headers = {**live_desk.social.headers, "Idempotency-Key": "held-first"}
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+
+    with (
+        psycopg.connect(url) as blocker,
+        psycopg.connect(url, autocommit=True) as probe,
+    ):
+        # The SR's foreign key check needs a share lock on the profile row, so
+        # the first create stops there, after it claimed the key.
+        blocker.execute(
+            "SELECT id FROM profile WHERE id = %s FOR UPDATE", (profile["id"],)
+        )
+        first = asyncio.create_task(
+            one.post("/service-requests", json=body, headers=headers)
+        )
+        await _wait_for_lock_waiters(probe, 1)
+        retry = asyncio.create_task(
+            two.post("/service-requests", json=body, headers=headers)
+        )
+        # The retry now waits on the first request's claim of the key.
+        await _wait_for_lock_waiters(probe, 2)
+        assert not first.done()
+        assert not retry.done()
+        blocker.rollback()
+        first_response, retry_response = await first, await retry
+
+    assert first_response.status_code == 201, first_response.text
+    assert retry_response.status_code == 201, retry_response.text
+    assert retry_response.content == first_response.content
+    assert "Idempotent-Replayed" not in first_response.headers
+    assert retry_response.headers["Idempotent-Replayed"] == "true"
+    assert count_rows(database_url, "service_request") == 1
