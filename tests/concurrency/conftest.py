@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -174,3 +174,14 @@ def live_desk(settings: Settings) -> Desk:
         return build_desk(db, datetime.now(UTC), token_ttl=timedelta(days=1))
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def report(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """Print a line of checked figures past pytest's output capture, so every run shows it."""
+
+    def emit(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n{line}")
+
+    return emit

@@ -1,7 +1,7 @@
 """Concurrent creates through two server processes: idempotent retries and SR numbers."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import psycopg
@@ -131,6 +131,7 @@ async def test_concurrent_reuse_with_other_body_is_rejected(
 async def test_sr_numbers_unique_under_concurrent_creates(
     clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
     live_desk: Desk,
+    report: Callable[[str], None],
 ) -> None:
     one, two = clients
     profile = await create_profile(one, live_desk.social)
@@ -151,8 +152,8 @@ async def test_sr_numbers_unique_under_concurrent_creates(
     numbers = sorted(r.json()["number"] for r in responses)
     # Every create committed, so the counter or sequence has no gaps either.
     assert numbers == [f"SR-{n:08d}" for n in range(1, CREATES + 1)]
-    print(
-        f"\n{CREATES} concurrent creates through two processes: {len(set(numbers))} distinct SR numbers"
+    report(
+        f"{CREATES} concurrent creates through two processes: {len(set(numbers))} distinct SR numbers"
     )
 
 

@@ -6,7 +6,7 @@ the others must get 412 and leave nothing behind, on SQLite and PostgreSQL.
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -61,7 +61,9 @@ async def read(
 
 
 async def test_two_resolves_one_wins_each_round(
-    clients: tuple[httpx.AsyncClient, httpx.AsyncClient], live_desk: Desk
+    clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    live_desk: Desk,
+    report: Callable[[str], None],
 ) -> None:
     one, two = clients
     profile = await create_profile(one, live_desk.social)
@@ -92,8 +94,8 @@ async def test_two_resolves_one_wins_each_round(
         current = await read(two, live_desk.tier2, sr["id"])
         assert current["status"] == "resolved"
         assert current["version"] == sr["version"] + 1
-    print(
-        f"\n{ROUNDS} rounds of two concurrent resolves: {dict(outcomes)}; "
+    report(
+        f"{ROUNDS} rounds of two concurrent resolves: {dict(outcomes)}; "
         f"losers that read the old version and failed in the UPDATE: {caught_by_update}"
     )
 

@@ -10,7 +10,7 @@ accepted request, in version order.
 import asyncio
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,6 +240,7 @@ async def test_two_replicas_keep_every_invariant(
     clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
     live_desk: Desk,
     database_url: str,
+    report: Callable[[str], None],
 ) -> None:
     tally = Tally()
     created = await _create_all(clients, live_desk, tally)
@@ -289,8 +290,8 @@ async def test_two_replicas_keep_every_invariant(
         assert stored["version"] == 1 + len(accepted), sr["number"]
 
     accepted_total = sum(len(accepted) for accepted in accepted_per_sr)
-    print(
-        f"\nreplicas: {len(srs)} SRs from {tally.create_requests} create requests "
+    report(
+        f"replicas: {len(srs)} SRs from {tally.create_requests} create requests "
         f"({PROFILES} profiles included, {tally.create_replays} answered by replay); "
         f"{len(set(numbers))} distinct SR numbers; "
         f"{tally.rounds} rounds with {tally.write_requests} conflicting writes: "
