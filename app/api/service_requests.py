@@ -64,7 +64,7 @@ Reassigner = Annotated[
     "/service-requests",
     status_code=201,
     response_model=ServiceRequestRead,
-    responses=errors(403, body=True),
+    responses=errors(403, 409, body=True),
 )
 async def create_service_request(
     data: ServiceRequestCreate,
