@@ -168,3 +168,9 @@ def test_concurrent_upgrades_take_turns(empty_database_url: str) -> None:
 
     assert [process.returncode for process in processes] == [0] * 4, outputs
     assert _inspect(empty_database_url)[2] == head_revision()
+
+
+def test_single_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+    assert len(script.get_heads()) == 1
