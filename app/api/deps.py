@@ -24,6 +24,7 @@ from app.domain.agents.service import authenticate
 from app.domain.errors import NotFound, Unauthenticated
 from app.domain.permissions import Actor, Operation
 from app.domain.policy import Policy
+from app.domain.profiles import service as profiles
 from app.domain.service_requests import service as service_requests
 from app.settings import Settings
 
@@ -152,6 +153,44 @@ def service_request_caller(
         request.state.agent_id = str(actor.id)
         request.state.sr_number = row["number"]
         return ServiceRequestCaller(actor, ctx, row)
+
+    _requires_token(dependency, operation)
+    return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileCaller(Caller):
+    """A caller together with the profile in the path, which the caller may access."""
+
+    profile: Row
+
+
+def _identify_and_load_profile(
+    tx: Tx, token: str, ctx: AppContext, operation: Operation, profile_id: uuid.UUID
+) -> tuple[Actor, Row]:
+    actor = _identify(tx, token, ctx, operation)
+    return actor, profiles.load_visible_profile(tx, actor, profile_id, operation)
+
+
+def profile_caller(
+    operation: Operation,
+) -> Callable[..., Awaitable[ProfileCaller]]:
+    """Authenticate, check the tier, then load the profile in the path if the caller may access it.
+
+    Loading the profile here answers 404 before FastAPI validates the body (422).
+    """
+
+    async def dependency(request: Request, profile_id: uuid.UUID) -> ProfileCaller:
+        ctx = context(request)
+        actor, row = await ctx.db.read(
+            _identify_and_load_profile,
+            _bearer_token(request),
+            ctx,
+            operation,
+            profile_id,
+        )
+        request.state.agent_id = str(actor.id)
+        return ProfileCaller(actor, ctx, row)
 
     _requires_token(dependency, operation)
     return dependency

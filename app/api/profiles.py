@@ -6,12 +6,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Response
 from pydantic import Field, model_validator
 
-from app.api.deps import Caller, IdempotencyKey, IfMatch, caller
+from app.api.deps import (
+    Caller,
+    IdempotencyKey,
+    IfMatch,
+    ProfileCaller,
+    caller,
+    profile_caller,
+)
 from app.api.responses import errors
 from app.api.routing import ProblemRoute
 from app.api.stored import created_response
 from app.db import Tx
-from app.domain.concurrency import etag, parse_if_match
+from app.domain.concurrency import etag
 from app.domain.idempotency import service as idempotency
 from app.domain.permissions import Operation
 from app.domain.profiles import erasure, service
@@ -30,7 +37,7 @@ router = APIRouter(tags=["profiles"], route_class=ProblemRoute)
 
 Creator = Annotated[Caller, Depends(caller(Operation.profile_create))]
 Reader = Annotated[Caller, Depends(caller(Operation.profile_read))]
-Editor = Annotated[Caller, Depends(caller(Operation.profile_update))]
+Editor = Annotated[ProfileCaller, Depends(profile_caller(Operation.profile_update))]
 Searcher = Annotated[Caller, Depends(caller(Operation.profile_search))]
 Eraser = Annotated[Caller, Depends(caller(Operation.profile_erase))]
 
@@ -111,16 +118,19 @@ async def read_profile(
     "/profiles/{profile_id}", responses=errors(403, 404, 409, 412, 428, body=True)
 )
 async def update_profile(
-    profile_id: uuid.UUID,
     data: ProfileUpdate,
     call: Editor,
     response: Response,
     if_match: IfMatch = None,
 ) -> ProfileRead:
     """Change profile fields. Needs If-Match; new personal data names its private channel."""
-    expected = parse_if_match(if_match)
     profile = await call.ctx.db.write(
-        service.update_profile, call.actor, profile_id, data, expected, call.ctx.now()
+        service.update_profile,
+        call.actor,
+        call.profile["id"],
+        data,
+        if_match,
+        call.ctx.now(),
     )
     response.headers["ETag"] = etag(profile.version)
     return profile

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.db import Row, Tx, UniqueViolation
 from app.domain import permissions
-from app.domain.concurrency import check_version, version_conflict
+from app.domain.concurrency import check_version, parse_if_match, version_conflict
 from app.domain.errors import (
     DuplicateProfile,
     InvalidInput,
@@ -401,12 +401,15 @@ def update_profile(
     actor: Actor,
     profile_id: uuid.UUID,
     data: ProfileUpdate,
-    expected_version: int,
+    if_match: str | None,
     now: datetime,
 ) -> ProfileRead:
-    """Apply the fields sent; the version check happens in the UPDATE itself."""
+    """Apply the fields sent; the version check happens in the UPDATE itself.
+
+    Refusals come in the API's order: invalid values (422) before If-Match
+    (428, 412) before duplicates (409).
+    """
     row = load_visible_profile(tx, actor, profile_id, Operation.profile_update)
-    check_version(row["version"], expected_version)
     _require_private_channel(data.collected_via)
     if row["erased_at"] is not None:
         raise InvalidInput(
@@ -458,6 +461,8 @@ def update_profile(
             "A profile needs an email address, a phone number, or both.",
             errors=[{"pointer": "/email", "detail": "email or phone is required"}],
         )
+    expected_version = parse_if_match(if_match)
+    check_version(row["version"], expected_version)
     confirmed = _check_duplicates(
         tx,
         email_key=changes.get("email_key") if "email" in sent else None,
