@@ -207,6 +207,68 @@ async def _reassign(scene: Scene) -> httpx.Response:
     )
 
 
+async def _triage(scene: Scene) -> httpx.Response:
+    return await scene.client.post(
+        "/triage",
+        json={"channel": "twitter", "problems": [{"category": "os_bug"}]},
+        headers=scene.login.headers,
+    )
+
+
+async def _triage_report(scene: Scene) -> httpx.Response:
+    return await scene.client.get("/triage/report", headers=scene.login.headers)
+
+
+FOLLOW_UP = {"due_at": "2026-12-02T09:00:00-03:00", "channel": "private_message"}
+
+
+def _sr_login(scene: Scene) -> AgentLogin:
+    """The SR owner stands in for a Tier 1 caller; other tiers act as themselves."""
+    return scene.desk.social if scene.login.agent.tier is Tier.tier1 else scene.login
+
+
+async def _schedule_follow_up(scene: Scene) -> httpx.Response:
+    sr = await _own_sr(scene)
+    return await scene.client.post(
+        f"/service-requests/{sr['id']}/follow-ups",
+        json=FOLLOW_UP,
+        headers=_sr_login(scene).headers,
+    )
+
+
+async def _complete_follow_up(scene: Scene) -> httpx.Response:
+    sr = await _own_sr(scene)
+    scheduled = await scene.client.post(
+        f"/service-requests/{sr['id']}/follow-ups",
+        json=FOLLOW_UP,
+        headers=scene.desk.social.headers,
+    )
+    assert scheduled.status_code == 201, scheduled.text
+    return await scene.client.post(
+        f"/service-requests/{sr['id']}/follow-ups/{scheduled.json()['id']}/complete",
+        json={"note": "Customer confirmed the fix."},
+        headers=_sr_login(scene).headers,
+    )
+
+
+QUEUE_VIEWS = {
+    Tier.tier1: "waiting_on_tier2",
+    Tier.tier2: "escalated",
+    Tier.supervisor: "escalated",
+}
+
+
+async def _read_queue(scene: Scene) -> httpx.Response:
+    await _own_sr(scene)
+    view = QUEUE_VIEWS[scene.login.agent.tier]
+    return await scene.client.get(f"/queues/{view}", headers=scene.login.headers)
+
+
+async def _read_dashboard(scene: Scene) -> httpx.Response:
+    await _own_sr(scene)
+    return await scene.client.get("/dashboard", headers=scene.login.headers)
+
+
 EVENT_STATUS = {
     "escalate": "open",
     "hold": "escalated",
@@ -250,6 +312,12 @@ CALLS: dict[Operation, Call] = {
     Operation.note_read: _sr_get("/notes"),
     Operation.note_create: _add_note,
     Operation.sr_take: _take,
+    Operation.triage_create: _triage,
+    Operation.triage_report: _triage_report,
+    Operation.follow_up_create: _schedule_follow_up,
+    Operation.follow_up_update: _complete_follow_up,
+    Operation.queue_read: _read_queue,
+    Operation.dashboard_read: _read_dashboard,
     Operation.sr_reassign: _reassign,
     **{
         operation: _event(operation.value.removeprefix("event."))
