@@ -2,7 +2,11 @@
 
 import argparse
 import json
+import math
+import os
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,6 +19,7 @@ from app.domain.agents import service as agents
 from app.domain.agents.schemas import AgentCreate
 from app.domain.permissions import Actor
 from app.domain.vocabulary import Tier, Tier1Kind
+from app.logs import configure as configure_logging
 from app.migrations import upgrade_to_head
 from app.settings import get_settings
 
@@ -39,22 +44,55 @@ def _database() -> Database:
     return Database(settings.database_url)
 
 
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _share_metrics(workers: int) -> Path | None:
+    """Give worker processes one empty directory for their metric files; return it if created here.
+
+    prometheus_client reads the variable when it is imported, which happens in
+    each worker process after this, so the workers inherit it.
+    """
+    if workers == 1:
+        return None
+    configured = os.environ.get(METRICS_DIR_VARIABLE)
+    if configured:
+        # Values left by an earlier run would be added to this run's.
+        for stale in Path(configured).glob("*.db"):
+            stale.unlink()
+        return None
+    created = Path(tempfile.mkdtemp(prefix="casedesk-metrics-"))
+    os.environ[METRICS_DIR_VARIABLE] = str(created)
+    return created
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    # Worker processes configure their own logs; this covers uvicorn's supervisor.
+    configure_logging(settings.log_level, settings.log_format)
     if not args.no_migrate:
         upgrade_to_head(settings.database_url)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers or settings.workers,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.shutdown_grace.total_seconds()),
-    )
+    workers = args.workers or settings.workers
+    metrics_dir = _share_metrics(workers)
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+            # Rounded up, because uvicorn's setting is whole seconds and 0 cancels every request.
+            timeout_graceful_shutdown=math.ceil(
+                settings.shutdown_grace.total_seconds()
+            ),
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
@@ -138,7 +176,9 @@ def export_openapi(args: argparse.Namespace) -> int:
     from app.settings import Settings
 
     # The spec does not depend on the database, so none is touched.
-    spec = create_app(Settings(database_url="sqlite://"), configure_logs=False).openapi()
+    spec = create_app(
+        Settings(database_url="sqlite://"), configure_logs=False
+    ).openapi()
     text = json.dumps(spec, indent=2, sort_keys=False) + "\n"
     if args.output == "-":
         sys.stdout.write(text)
@@ -158,7 +198,9 @@ def workflow_diagram(_args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     from app.demo.replay import main as replay
 
-    return replay(base_url=args.base_url, token=args.token, contacts=args.contacts)
+    return replay(
+        base_url=args.base_url, token=args.token, contacts=args.contacts, port=args.port
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -239,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--token", help="a supervisor token for --base-url")
     demo_parser.add_argument(
         "--contacts", help="a contacts JSON file (default: the bundled one)"
+    )
+    demo_parser.add_argument(
+        "--port",
+        type=int,
+        help="port of the service started without --base-url (default: any free port)",
     )
     demo_parser.set_defaults(handler=demo)
     return parser

@@ -44,6 +44,27 @@ def _orjson_dumps(event: EventDict, **_kwargs: Any) -> bytes:
     return orjson.dumps(event, default=str)
 
 
+class _StandardError:
+    """Standard error as it is when a line is written, not when logging was configured.
+
+    structlog caches each logger, with its output file, on first use. Looking
+    the stream up per line lets a test (or an embedding program) replace
+    `sys.stderr` and still receive every line.
+    """
+
+    def write(self, data: bytes | str) -> None:
+        stream = sys.stderr
+        if isinstance(data, str):
+            stream.write(data)
+        elif hasattr(stream, "buffer"):
+            stream.buffer.write(data)
+        else:
+            stream.write(data.decode())
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure(level: str = "info", log_format: str = "auto") -> None:
     """Set up structlog and route standard-library records through the same renderer."""
     use_json = log_format == "json" or (
@@ -64,7 +85,7 @@ def configure(level: str = "info", log_format: str = "auto") -> None:
                 structlog.processors.JSONRenderer(serializer=_orjson_dumps),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-            logger_factory=structlog.BytesLoggerFactory(sys.stderr.buffer),
+            logger_factory=structlog.BytesLoggerFactory(_StandardError()),  # type: ignore[arg-type]
             cache_logger_on_first_use=True,
         )
         renderer: Processor = structlog.processors.JSONRenderer()
@@ -73,7 +94,7 @@ def configure(level: str = "info", log_format: str = "auto") -> None:
         structlog.configure(
             processors=[*shared, renderer],
             wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
-            logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+            logger_factory=structlog.PrintLoggerFactory(_StandardError()),  # type: ignore[arg-type]
             cache_logger_on_first_use=True,
         )
 
@@ -84,7 +105,7 @@ def configure(level: str = "info", log_format: str = "auto") -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(_StandardError())
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

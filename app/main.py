@@ -11,7 +11,19 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import agents, lifecycle, meta, problems, profiles, service_requests
+from app.api import (
+    agents,
+    follow_ups,
+    lifecycle,
+    links,
+    meta,
+    metrics,
+    problems,
+    profiles,
+    queues,
+    service_requests,
+    triage,
+)
 from app.api.deps import BEARER_SCHEME, AppContext
 from app.api.middleware import RequestContextMiddleware
 from app.api.ratelimit import RateLimiter
@@ -58,12 +70,19 @@ def create_app(
         busy_timeout_ms=int(settings.sqlite_busy_timeout.total_seconds() * 1000),
     )
 
+    # SQLite runs every unit of work on one shared connection; a PostgreSQL
+    # pool opens up to db_pool_size connections plus as many overflow ones.
+    max_connections = 1 if db.is_sqlite else 2 * settings.db_pool_size
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.watch_pool(db.engine, max_connections)
         log.info("server.started", version=__version__, database=db.dialect.name)
         yield
         log.info("server.stopping")
         db.dispose()
+        metrics.unwatch_pool(max_connections)
+        log.info("server.stopped")
 
     app = FastAPI(
         title="casedesk",
@@ -97,8 +116,12 @@ def create_app(
         service_requests.router,
         lifecycle.router,
         profiles.router,
+        triage.router,
         agents.router,
         meta.router,
+        queues.router,
+        follow_ups.router,
+        metrics.router,
     ):
         app.router.routes.extend(router.routes)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -117,9 +140,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
     )
     _declare_bearer_auth(app, schema)
+    links.add_links(schema, app.routes)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path in schema.get("paths", {}).values():
         for operation in path.values():
+            # Any operation can fail unexpectedly, and the catch-all handler returns 500 as problem details.
+            operation["responses"].setdefault(
+                "500", {"description": "The service failed; nothing was saved."}
+            )
             for status, response in operation.get("responses", {}).items():
                 if not status.isdigit() or int(status) < 400 or int(status) == 503:
                     continue

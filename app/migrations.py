@@ -1,5 +1,6 @@
 """Alembic, driven from code: upgrade on start, and the revision readiness compares against."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,6 +14,11 @@ ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
 
 VERSION_QUERY = sa.text("SELECT version_num FROM alembic_version")
 
+MIGRATION_LOCK_KEY = 7_406_192_318_733_051_904
+"""PostgreSQL advisory lock held while migrating; any fixed 64-bit number works."""
+LOCK = sa.text("SELECT pg_advisory_lock(:key)")
+UNLOCK = sa.text("SELECT pg_advisory_unlock(:key)")
+
 
 def alembic_config(database_url: str) -> Config:
     config = Config(str(ALEMBIC_INI))
@@ -22,12 +28,40 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def _migrate(database_url: str, step: Callable[[Config], None]) -> None:
+    """Run an Alembic command; on PostgreSQL one process at a time.
+
+    Replicas that start together all run `casedesk serve`, which upgrades first.
+    Without the lock two of them would create the same tables and one would
+    fail. With it the later ones wait, then find the database at head. SQLite
+    serves one host, so it takes no lock.
+    """
+    config = alembic_config(database_url)
+    if sa.make_url(database_url).get_backend_name() != "postgresql":
+        step(config)
+        return
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(LOCK, {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+            config.attributes["connection"] = connection
+            try:
+                step(config)
+            finally:
+                connection.rollback()
+                connection.execute(UNLOCK, {"key": MIGRATION_LOCK_KEY})
+                connection.commit()
+    finally:
+        engine.dispose()
+
+
 def upgrade_to_head(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    _migrate(database_url, lambda config: command.upgrade(config, "head"))
 
 
 def downgrade_to_base(database_url: str) -> None:
-    command.downgrade(alembic_config(database_url), "base")
+    _migrate(database_url, lambda config: command.downgrade(config, "base"))
 
 
 def head_revision() -> str:

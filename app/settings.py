@@ -1,11 +1,12 @@
 """Service settings, read from `CASEDESK_*` environment variables."""
 
+import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "casedesk.db"
@@ -69,6 +70,27 @@ class Settings(BaseSettings):
     agent edit through the API clears the cache of the process that handles it;
     other processes, and changes made with the CLI, take effect within this time.
     Zero checks every request against the database."""
+
+    # Operations
+    metrics_token: SecretStr | None = None
+    """When set, GET /metrics requires `Authorization: Bearer <this value>`; unset, it is open."""
+
+    @field_validator(
+        "sqlite_busy_timeout",
+        "shutdown_grace",
+        "reopen_window",
+        "token_ttl",
+        "idempotency_ttl",
+        "auth_cache_ttl",
+        mode="before",
+    )
+    @classmethod
+    def _seconds_from_text(cls, value: object) -> object:
+        # pydantic reads a number as seconds but a string only as ISO 8601 or
+        # HH:MM:SS, and environment variables are always strings.
+        if isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?", value.strip()):
+            return float(value)
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,4 @@
-"""Rewrite the generated blocks of README.md from the code: the lifecycle diagram and the permission table.
+"""Rewrite the generated blocks of the docs from the code: the lifecycle diagram and the permission table.
 
 Run after changing the machine or the permission table:  .venv/bin/python scripts/render_docs.py
 The test suite fails while a block is stale.
@@ -15,7 +15,8 @@ from app.domain.permissions import render_markdown  # noqa: E402
 from app.workflows.service_request import LIFECYCLE  # noqa: E402
 
 BLOCK = re.compile(
-    r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end generated -->)", re.DOTALL
+    r"(<!-- generated: (?P<name>[a-z-]+) -->\n)(?P<body>.*?)(<!-- end generated -->)",
+    re.DOTALL,
 )
 
 
@@ -35,15 +36,20 @@ def render(text: str) -> str:
     return BLOCK.sub(replace, text)
 
 
+DOCUMENTS = ("README.md", "docs/operations.md")
+"""The files whose generated blocks this script rewrites, relative to the project root."""
+
+
 def main() -> int:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    updated = render(text)
-    if updated != text:
-        readme.write_text(updated)
-        print("README.md updated")
-    else:
-        print("README.md is up to date")
+    for name in DOCUMENTS:
+        document = ROOT / name
+        text = document.read_text()
+        updated = render(text)
+        if updated != text:
+            document.write_text(updated)
+            print(f"{name} updated")
+        else:
+            print(f"{name} is up to date")
     return 0
 
 

@@ -247,7 +247,14 @@ async def fire(
 
 EVENT_BODIES: dict[str, dict[str, Any]] = {
     "escalate": {},
-    "hold": {"reason": "Waiting for the customer's logs."},
+    "hold": {
+        "reason": "Waiting for the customer's logs.",
+        "follow_up": {
+            "due_at": "2030-01-15T09:00:00-03:00",
+            "channel": "private_message",
+            "note": "Ask whether the logs were sent.",
+        },
+    },
     "resume": {},
     "resolve": {
         "resolution": "Install update 10.0.15063.300, which fixes the camera reboot."

@@ -26,7 +26,7 @@ from app.domain.vocabulary import Tier
 router = APIRouter(tags=["agents"], route_class=ProblemRoute)
 
 Supervisor = Annotated[Caller, Depends(caller(Operation.agent_manage))]
-AnyAgent = Annotated[Caller, Depends(caller())]
+AnyAgent = Annotated[Caller, Depends(caller(Operation.agent_read_self))]
 TokenOwner = Annotated[Caller, Depends(caller(Operation.token_revoke_own))]
 AgentID = Annotated[uuid.UUID, "the agent's id"]
 
@@ -56,7 +56,7 @@ async def list_agents(
     return AgentPage(items=items[:limit], next_cursor=next_cursor)
 
 
-@router.get("/agents/me")
+@router.get("/agents/me", responses=errors())
 async def read_current_agent(call: AnyAgent) -> AgentRead:
     """Return the agent behind the token."""
     return await call.ctx.db.read(service.get_agent, call.actor.id)

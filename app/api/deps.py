@@ -25,6 +25,7 @@ from app.domain.agents.service import actor_from_token_row, find_token, hash_tok
 from app.domain.errors import NotFound, Unauthenticated
 from app.domain.permissions import Actor, Operation
 from app.domain.policy import Policy
+from app.domain.profiles import service as profiles
 from app.domain.service_requests import service as service_requests
 from app.settings import Settings
 
@@ -155,9 +156,13 @@ def _load(tx: Tx, actor: Actor, sr_ref: str) -> tuple[Actor, Row]:
     return actor, service_requests.load_visible(tx, actor, parse_sr_reference(sr_ref))
 
 
-def _requires_token(dependency: Callable[..., Awaitable[Caller]]) -> None:
-    # The OpenAPI generator marks routes whose dependency carries this flag.
+def _requires_token(
+    dependency: Callable[..., Awaitable[Caller]], operation: Operation | None
+) -> None:
+    # The OpenAPI generator marks routes whose dependency carries this flag, and the
+    # permission tests find the operation each route checks.
     dependency.requires_token = True  # type: ignore[attr-defined]
+    dependency.operation = operation  # type: ignore[attr-defined]
 
 
 def caller(
@@ -176,7 +181,7 @@ def caller(
         request.state.agent_id = str(actor.id)
         return Caller(actor, ctx)
 
-    _requires_token(dependency)
+    _requires_token(dependency, operation)
     return dependency
 
 
@@ -221,13 +226,52 @@ def service_request_caller(
         request.state.sr_number = row["number"]
         return ServiceRequestCaller(actor, ctx, row)
 
-    _requires_token(dependency)
+    _requires_token(dependency, operation)
+    return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileCaller(Caller):
+    """A caller together with the profile in the path, which the caller may access."""
+
+    profile: Row
+
+
+def _identify_and_load_profile(
+    tx: Tx, token: str, ctx: AppContext, operation: Operation, profile_id: uuid.UUID
+) -> tuple[Actor, Row]:
+    actor = _identify(tx, token, ctx, operation)
+    return actor, profiles.load_visible_profile(tx, actor, profile_id, operation)
+
+
+def profile_caller(
+    operation: Operation,
+) -> Callable[..., Awaitable[ProfileCaller]]:
+    """Authenticate, check the tier, then load the profile in the path if the caller may access it.
+
+    Loading the profile here answers 404 before FastAPI validates the body (422).
+    """
+
+    async def dependency(request: Request, profile_id: uuid.UUID) -> ProfileCaller:
+        ctx = context(request)
+        actor, row = await ctx.db.read(
+            _identify_and_load_profile,
+            _bearer_token(request),
+            ctx,
+            operation,
+            profile_id,
+        )
+        request.state.agent_id = str(actor.id)
+        return ProfileCaller(actor, ctx, row)
+
+    _requires_token(dependency, operation)
     return dependency
 
 
 IfMatch = Annotated[
     str | None,
     Header(
+        max_length=64,
         description='The ETag of the last read, such as "3". Required; checked after the body.',
     ),
 ]

@@ -10,7 +10,7 @@ from app.api.metrics import TRANSITIONS
 from app.api.responses import errors, json_response
 from app.api.routing import ProblemRoute
 from app.domain.concurrency import etag, parse_if_match
-from app.domain.errors import InvalidTransition
+from app.domain.errors import ActorForbidden, InvalidTransition
 from app.domain.permissions import event_operation
 from app.domain.schemas import InputSchema
 from app.domain.service_requests.lifecycle import EVENT_REQUESTS, fire_event
@@ -56,13 +56,18 @@ def _add_event_route(event: str, body_model: type[InputSchema]) -> None:
                 ctx.policy,
                 ctx.now(),
             )
-        except InvalidTransition as rejection:
+        except (InvalidTransition, ActorForbidden) as rejection:
+            # Counted: rejections by the machine (409) or by the SR's permission
+            # rule (403). A stale If-Match (412) is not a rejected transition.
             TRANSITIONS.labels(event=event, outcome="rejected").inc()
             log.info(
                 "sr.transition_rejected",
                 sr_number=call.sr["number"],
+                agent_id=str(call.actor.id),
                 transition_event=event,
-                current_status=rejection.extensions.get("current_status"),
+                current_status=rejection.extensions.get(
+                    "current_status", str(call.sr["status"])
+                ),
                 problem=rejection.slug,
             )
             raise

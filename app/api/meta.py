@@ -1,9 +1,10 @@
 """Health checks, the workflow description and the problem-type catalogue. No authentication."""
 
-from typing import Any
+from typing import Annotated, Any
 
+import sqlalchemy as sa
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel
 
@@ -30,8 +31,21 @@ async def live() -> Health:
 
 
 def _current_revision(tx: Tx) -> str | None:
+    """Return the schema's Alembic revision, or None if the database was never migrated."""
+    if not sa.inspect(tx.connection).has_table("alembic_version"):
+        return None
     rows = tx.query(VERSION_QUERY)
     return str(rows[0]["version_num"]) if rows else None
+
+
+def _note_outage(app_state: Any, failure: str | None) -> None:
+    """Log when readiness starts failing and when it recovers, not on every probe."""
+    previous = getattr(app_state, "ready_failure", None)
+    if failure is not None and previous is None:
+        log.warning("health.not_ready", reason=failure)
+    elif failure is None and previous is not None:
+        log.info("health.ready_again", previous_reason=previous)
+    app_state.ready_failure = failure
 
 
 @router.get(
@@ -50,18 +64,21 @@ async def ready(request: Request) -> Response:
     try:
         current = await request.app.state.db.read(_current_revision)
     except Exception as error:
-        log.warning("health.database_unreachable", error_type=type(error).__name__)
+        _note_outage(
+            request.app.state, f"database unreachable ({type(error).__name__})"
+        )
         body = Health(status="unavailable", checks={"database": "unreachable"})
         return JSONResponse(body.model_dump(), status_code=503)
     if current != expected:
+        found = "no migration applied" if current is None else f"at {current}"
+        migrations = f"{found}, expected {expected}; run 'casedesk migrate'"
+        _note_outage(request.app.state, f"migrations {found}")
         body = Health(
             status="unavailable",
-            checks={
-                "database": "ok",
-                "migrations": f"at {current}, expected {expected}",
-            },
+            checks={"database": "ok", "migrations": migrations},
         )
         return JSONResponse(body.model_dump(), status_code=503)
+    _note_outage(request.app.state, None)
     return JSONResponse(
         Health(status="ok", checks={"database": "ok", "migrations": "ok"}).model_dump()
     )
@@ -95,9 +112,14 @@ async def list_problem_types() -> list[dict[str, Any]]:
 @router.get(
     "/problems/{slug}",
     tags=["operations"],
-    responses={404: {"description": "Unknown type."}},
+    responses={
+        404: {"description": "Unknown type."},
+        422: {"description": "The slug is longer than any problem type's."},
+    },
 )
-async def read_problem_type(slug: str) -> dict[str, Any]:
+async def read_problem_type(
+    slug: Annotated[str, Path(max_length=64)],
+) -> dict[str, Any]:
     """Describe one problem type; each error's `type` points here."""
     for entry in catalog():
         if entry["type"].rsplit("/", 1)[-1] == slug:

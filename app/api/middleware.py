@@ -1,14 +1,17 @@
-"""The outermost layer of every request: request id, body size limit, access log, last-resort 500."""
+"""The outermost layer of every request: request id, body size limit, metrics, access log, last-resort 500."""
 
 import re
 import time
+import traceback
 import uuid
+from pathlib import Path
 
 import structlog
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.metrics import observe_request
 from app.api.problems import problem_response
 
 log = structlog.get_logger(component="http")
@@ -72,8 +75,13 @@ class RequestContextMiddleware:
                 return
             await self.app(scope, receive_limited, send_with_id)
         except Exception as error:
-            # Log the class only: driver messages can carry SQL and values.
-            log.error("request.crashed", error_type=type(error).__name__)
+            # Log the class and where it was raised, never the message: driver
+            # messages can carry SQL and values.
+            log.error(
+                "request.crashed",
+                error_type=type(error).__name__,
+                error_frames=_frames(error),
+            )
             if not response_started:
                 response = problem_response(
                     Request(scope, receive),
@@ -85,13 +93,15 @@ class RequestContextMiddleware:
                 )
                 await response(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
+            duration = time.perf_counter() - started_at
+            route = getattr(scope.get("route"), "path", None)
+            observe_request(scope["method"], route, status, duration)
             log.info(
                 "request.completed",
                 method=scope["method"],
-                route=getattr(route, "path", None),
+                route=route,
                 status=status,
-                duration_ms=round((time.perf_counter() - started_at) * 1000, 3),
+                duration_ms=round(duration * 1000, 3),
                 agent_id=state.get("agent_id"),
                 sr_number=state.get("sr_number"),
             )
@@ -116,3 +126,12 @@ class RequestContextMiddleware:
                 except ValueError:
                     return 0
         return 0
+
+
+def _frames(error: BaseException, limit: int = 8) -> list[str]:
+    """Return the innermost `limit` frames of the traceback as "package/module.py:line in function"."""
+    frames = traceback.extract_tb(error.__traceback__)[-limit:]
+    return [
+        f"{'/'.join(Path(frame.filename).parts[-2:])}:{frame.lineno} in {frame.name}"
+        for frame in frames
+    ]

@@ -47,6 +47,8 @@ RESERVED_MEMBERS = frozenset(
     {"type", "title", "status", "detail", "instance", "request_id"}
 )
 
+DISCRIMINATOR_ERRORS = frozenset({"union_tag_invalid", "union_tag_not_found"})
+
 UNION_TAGS = {"social_media", "store", "sales"}
 """Discriminator values pydantic puts into error locations of the SR create body."""
 
@@ -125,8 +127,11 @@ def _message(error: dict[str, Any]) -> str:
                 "endpoints, owners and assignees through take and reassign."
             )
         return f"{field} is not a known field; remove it."
-    if kind == "missing":
+    if kind in ("missing", "union_tag_not_found"):
         return f"{field} is required."
+    if kind == "union_tag_invalid":
+        expected = error.get("ctx", {}).get("expected_tags", "")
+        return f"{field} must be one of {expected}."
     if kind == "json_invalid":
         return (
             "The body is not valid JSON: "
@@ -145,6 +150,12 @@ def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     entries = []
     for error in errors:
         location = tuple(error.get("loc", ()))
+        if error.get("type") in DISCRIMINATOR_ERRORS:
+            # pydantic reports these at the union itself and quotes the value sent;
+            # point at the discriminator field instead.
+            discriminator = str(error.get("ctx", {}).get("discriminator", ""))
+            location = (*location, discriminator.strip("'"))
+            error = {**error, "loc": location}
         where = str(location[0]) if location else "body"
         entry: dict[str, Any] = {
             "location": where,

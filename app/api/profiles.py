@@ -6,15 +6,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Response
 from pydantic import Field, model_validator
 
-from app.api.deps import Caller, IdempotencyKey, IfMatch, caller
+from app.api.deps import (
+    Caller,
+    IdempotencyKey,
+    IfMatch,
+    ProfileCaller,
+    caller,
+    profile_caller,
+)
 from app.api.responses import errors
 from app.api.routing import ProblemRoute
 from app.api.stored import created_response
 from app.db import Tx
-from app.domain.concurrency import etag, parse_if_match
+from app.domain.concurrency import etag
 from app.domain.idempotency import service as idempotency
 from app.domain.permissions import Operation
-from app.domain.profiles import service
+from app.domain.profiles import erasure, service
 from app.domain.profiles.schemas import (
     Email,
     Imei,
@@ -30,8 +37,9 @@ router = APIRouter(tags=["profiles"], route_class=ProblemRoute)
 
 Creator = Annotated[Caller, Depends(caller(Operation.profile_create))]
 Reader = Annotated[Caller, Depends(caller(Operation.profile_read))]
-Editor = Annotated[Caller, Depends(caller(Operation.profile_update))]
+Editor = Annotated[ProfileCaller, Depends(profile_caller(Operation.profile_update))]
 Searcher = Annotated[Caller, Depends(caller(Operation.profile_search))]
+Eraser = Annotated[Caller, Depends(caller(Operation.profile_erase))]
 
 
 class ProfileSearch(InputSchema):
@@ -110,16 +118,36 @@ async def read_profile(
     "/profiles/{profile_id}", responses=errors(403, 404, 409, 412, 428, body=True)
 )
 async def update_profile(
-    profile_id: uuid.UUID,
     data: ProfileUpdate,
     call: Editor,
     response: Response,
     if_match: IfMatch = None,
 ) -> ProfileRead:
     """Change profile fields. Needs If-Match; new personal data names its private channel."""
-    expected = parse_if_match(if_match)
     profile = await call.ctx.db.write(
-        service.update_profile, call.actor, profile_id, data, expected, call.ctx.now()
+        service.update_profile,
+        call.actor,
+        call.profile["id"],
+        data,
+        if_match,
+        call.ctx.now(),
+    )
+    response.headers["ETag"] = etag(profile.version)
+    return profile
+
+
+@router.post("/profiles/{profile_id}/erase", responses=errors(403, 404))
+async def erase_profile(
+    profile_id: uuid.UUID, call: Eraser, response: Response
+) -> ProfileRead:
+    """Erase a customer's personal data on their request (supervisors only).
+
+    The profile keeps its id and country. Its SRs and their history remain, with the
+    MSA, post URL and public comments removed. The customer's data is scrubbed from
+    free text, case notes and stored idempotent responses. Erasing twice changes nothing.
+    """
+    profile = await call.ctx.db.write(
+        erasure.erase_profile, call.actor, profile_id, call.ctx.now()
     )
     response.headers["ETag"] = etag(profile.version)
     return profile

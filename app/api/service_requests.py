@@ -13,6 +13,7 @@ from app.api.deps import (
     caller,
     service_request_caller,
 )
+from app.api.metrics import TRANSITIONS
 from app.api.responses import errors, json_response
 from app.api.routing import ProblemRoute
 from app.api.stored import created_response
@@ -63,7 +64,7 @@ Reassigner = Annotated[
     "/service-requests",
     status_code=201,
     response_model=ServiceRequestRead,
-    responses=errors(403, body=True),
+    responses=errors(403, 409, body=True),
 )
 async def create_service_request(
     data: ServiceRequestCreate,
@@ -73,12 +74,15 @@ async def create_service_request(
 ) -> Response:
     """Create an SR owned by the caller. With `escalate` (the default) it is escalated at once."""
     ctx, actor, now = call.ctx, call.actor, call.ctx.now()
+    escalated_on_creation = False
 
     def create(tx: Tx) -> tuple[ServiceRequestRead, uuid.UUID]:
+        nonlocal escalated_on_creation
         created = service.create_service_request(
             tx, actor, data, ctx.policy, now, is_sqlite=ctx.db.is_sqlite
         )
         request.state.sr_number = created.number
+        escalated_on_creation = created.status is not LIFECYCLE.initial_state
         return created, created.id
 
     stored = await ctx.db.write(
@@ -91,6 +95,9 @@ async def create_service_request(
         ctx.policy.idempotency_ttl,
         create,
     )
+    # Counted after the commit, and not for a replayed Idempotency-Key.
+    if escalated_on_creation:
+        TRANSITIONS.labels(event="escalate", outcome="allowed").inc()
     return created_response(stored, location_prefix="/service-requests/")
 
 
@@ -117,14 +124,13 @@ async def update_service_request(
     if_match: IfMatch = None,
 ) -> ServiceRequestRead:
     """Edit an SR's editable fields. Needs If-Match."""
-    expected = parse_if_match(if_match)
     ctx = call.ctx
     updated = await ctx.db.write(
         service.update_service_request,
         call.actor,
         call.sr["id"],
         data,
-        expected,
+        if_match,
         ctx.policy,
         ctx.now(),
     )

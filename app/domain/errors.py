@@ -67,7 +67,9 @@ class InvalidInput(DomainError):
     def __init__(
         self, detail: str, errors: list[dict[str, str]] | None = None, **ext: Any
     ) -> None:
-        super().__init__(detail, errors=errors or [], **ext)
+        # An entry without a location names a body field by its JSON pointer.
+        located = [{"location": "body", **entry} for entry in errors or []]
+        super().__init__(detail, errors=located, **ext)
 
 
 def invalid_field(pointer: str, message: str) -> InvalidInput:

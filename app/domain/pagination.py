@@ -29,3 +29,11 @@ def decode_cursor(cursor: str, keys: tuple[str, ...]) -> dict[str, Any]:
             ],
         )
     return values
+
+
+def invalid_parameter(name: str, message: str) -> InvalidInput:
+    """Build a 422 for one query parameter."""
+    return InvalidInput(
+        message,
+        errors=[{"location": "query", "parameter": name, "detail": message}],
+    )

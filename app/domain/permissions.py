@@ -189,7 +189,7 @@ PERMISSIONS: dict[Operation, dict[Tier, Grant]] = {
     Operation.profile_create: {T1: Grant()},
     Operation.profile_read: {T1: Grant(PROFILE_LINKED), T2: Grant(), SUP: Grant()},
     Operation.profile_update: {T1: Grant(PROFILE_LINKED), T2: Grant()},
-    Operation.profile_search: {T1: Grant(), T2: Grant(), SUP: Grant()},
+    Operation.profile_search: {T1: Grant(PROFILE_LINKED), T2: Grant(), SUP: Grant()},
     Operation.profile_erase: {SUP: Grant()},
     Operation.triage_create: {T1: Grant()},
     Operation.triage_report: {SUP: Grant()},

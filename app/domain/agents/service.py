@@ -137,7 +137,7 @@ def update_agent(tx: Tx, agent_id: uuid.UUID, data: AgentUpdate) -> AgentRead:
     get_agent(tx, agent_id)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if changes:
-        tx.query(
+        tx.apply(
             sa.update(agent_table).where(agent_table.c.id == agent_id).values(**changes)
         )
     return get_agent(tx, agent_id)

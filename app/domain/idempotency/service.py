@@ -3,8 +3,12 @@
 The key is claimed with an INSERT in the same transaction as the create. On
 PostgreSQL a second request with the same key blocks on that INSERT until the
 first transaction ends, then finds the stored response (or, if the first
-failed, claims the key itself). On SQLite transactions are serialised. Keys
-are scoped to the agent and expire after the configured window.
+failed, claims the key itself), so a retry that arrives while the first
+request is still running waits for it and gets its response. On SQLite
+writers are serialised by `BEGIN IMMEDIATE`, so a retry starts only after the
+first request committed. Keys are scoped to the agent and expire after
+`CASEDESK_IDEMPOTENCY_TTL` (24 hours by default); after that the same key
+starts a new create.
 """
 
 import hashlib
@@ -50,9 +54,10 @@ SELECT = sa.select(record_table).where(
     record_table.c.agent_id == sa.bindparam("agent_id"),
     record_table.c.key == sa.bindparam("key"),
 )
-DELETE = sa.delete(record_table).where(
+DELETE_IF_EXPIRED = sa.delete(record_table).where(
     record_table.c.agent_id == sa.bindparam("agent_id"),
     record_table.c.key == sa.bindparam("key"),
+    record_table.c.expires_at <= sa.bindparam("now"),
 )
 COMPLETE = (
     sa.update(record_table)
@@ -86,6 +91,30 @@ def request_hash(operation: str, body: BaseModel) -> str:
     return hashlib.sha256(f"{operation}\n{canonical}".encode()).hexdigest()
 
 
+def _stored_response(
+    tx: Tx, actor: Actor, key: str, fingerprint: str, now: datetime
+) -> StoredResponse | None:
+    """Return the unexpired response stored for this key, or None; raise 422 for another body."""
+    existing = tx.one(SELECT, agent_id=actor.id, key=key)
+    if existing is None or existing["expires_at"] <= now:
+        return None
+    if existing["request_hash"] != fingerprint:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used with a different request. "
+            "Use a new key for a new request.",
+            errors=[
+                {
+                    "location": "header",
+                    "parameter": "Idempotency-Key",
+                    "detail": "key already used for another request",
+                }
+            ],
+        )
+    return StoredResponse(
+        existing["status_code"], existing["response_body"], replayed=True
+    )
+
+
 def run(
     tx: Tx,
     actor: Actor,
@@ -114,28 +143,20 @@ def run(
         "claim_expires_at": now + ttl,
     }
     if tx.one(claim, **params) is None:
-        existing = tx.one(SELECT, agent_id=actor.id, key=key)
-        if existing is not None and existing["expires_at"] > now:
-            if existing["request_hash"] != fingerprint:
-                raise IdempotencyKeyReused(
-                    "This Idempotency-Key was already used with a different request. "
-                    "Use a new key for a new request.",
-                    errors=[
-                        {
-                            "location": "header",
-                            "parameter": "Idempotency-Key",
-                            "detail": "key already used for another request",
-                        }
-                    ],
-                )
-            return StoredResponse(
-                existing["status_code"], existing["response_body"], replayed=True
-            )
+        replay = _stored_response(tx, actor, key, fingerprint, now)
+        if replay is not None:
+            return replay
         # The key expired, or a concurrent sweep removed it: claim it afresh.
-        tx.execute(DELETE, agent_id=actor.id, key=key)
+        tx.execute(DELETE_IF_EXPIRED, agent_id=actor.id, key=key, now=now)
         if tx.one(claim, **params) is None:
+            # On PostgreSQL another request may have claimed the expired key and
+            # committed while this one waited on the DELETE; its response counts.
+            replay = _stored_response(tx, actor, key, fingerprint, now)
+            if replay is not None:
+                return replay
             raise Conflict(
-                "Another request with this Idempotency-Key is running; retry shortly."
+                "Another request with this Idempotency-Key is running; retry shortly.",
+                headers={"Retry-After": "1"},
             )
 
     model, resource_id = create(tx)

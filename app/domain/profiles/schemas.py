@@ -11,7 +11,9 @@ from app.domain.vocabulary import ContactChannel, ProfilePath
 
 CountryCode = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$"),
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, max_length=2, pattern=r"^[A-Za-z]{2}$"
+    ),
     Field(description="ISO 3166-1 alpha-2 country code, such as `BR`."),
 ]
 Email = Annotated[str, single_line(320)]
@@ -90,8 +92,8 @@ class AddressRead(OutputSchema):
 class ProfileRead(OutputSchema):
     id: uuid.UUID
     version: int
-    first_name: str
-    last_name: str
+    first_name: str | None = Field(description="Null once the profile is erased.")
+    last_name: str | None = Field(description="Null once the profile is erased.")
     address: AddressRead
     email: str | None
     phone: str | None = Field(description="E.164.")
@@ -103,7 +105,9 @@ class ProfileRead(OutputSchema):
     created_by: uuid.UUID
     created_at: datetime
     updated_at: datetime
-    erased_at: datetime | None
+    erased_at: datetime | None = Field(
+        description="When a supervisor erased the customer's personal data."
+    )
 
 
 class ProfileSearchResult(OutputSchema):

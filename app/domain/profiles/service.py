@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.db import Row, Tx, UniqueViolation
 from app.domain import permissions
-from app.domain.concurrency import check_version, version_conflict
+from app.domain.concurrency import check_version, parse_if_match, version_conflict
 from app.domain.errors import (
     DuplicateProfile,
     InvalidInput,
@@ -220,15 +220,21 @@ def _creation_path(email: str | None) -> ProfilePath:
 
 
 def to_read(row: Mapping[str, Any]) -> ProfileRead:
+    erased = row["erased_at"] is not None
+
+    def personal(name: str) -> Any:
+        # Erasure blanks required columns to ""; the API shows them as null.
+        return None if erased else row[name]
+
     return ProfileRead(
         id=row["id"],
         version=row["version"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
+        first_name=personal("first_name"),
+        last_name=personal("last_name"),
         address=AddressRead(
-            line1=row["address_line1"],
+            line1=personal("address_line1"),
             line2=row["address_line2"],
-            city=row["city"],
+            city=personal("city"),
             region=row["region"],
             postal_code=row["postal_code"],
             country=row["country"],
@@ -395,12 +401,15 @@ def update_profile(
     actor: Actor,
     profile_id: uuid.UUID,
     data: ProfileUpdate,
-    expected_version: int,
+    if_match: str | None,
     now: datetime,
 ) -> ProfileRead:
-    """Apply the fields sent; the version check happens in the UPDATE itself."""
+    """Apply the fields sent; the version check happens in the UPDATE itself.
+
+    Refusals come in the API's order: invalid values (422) before If-Match
+    (428, 412) before duplicates (409).
+    """
     row = load_visible_profile(tx, actor, profile_id, Operation.profile_update)
-    check_version(row["version"], expected_version)
     _require_private_channel(data.collected_via)
     if row["erased_at"] is not None:
         raise InvalidInput(
@@ -452,6 +461,8 @@ def update_profile(
             "A profile needs an email address, a phone number, or both.",
             errors=[{"pointer": "/email", "detail": "email or phone is required"}],
         )
+    expected_version = parse_if_match(if_match)
+    check_version(row["version"], expected_version)
     confirmed = _check_duplicates(
         tx,
         email_key=changes.get("email_key") if "email" in sent else None,
@@ -496,7 +507,11 @@ SearchKind = Literal["email", "phone", "imei"]
 def search_profiles(
     tx: Tx, actor: Actor, kind: SearchKind, value: str, now: datetime
 ) -> list[ProfileRead]:
-    """Find profiles by one exact identifier, normalised as on create. Every search is audited."""
+    """Find the profiles the actor may read by one exact identifier; every search is audited.
+
+    The identifier is normalised as on create. The audit records the kind of identifier
+    and the number of profiles returned, never the value searched for.
+    """
     permissions.grant_for(actor, Operation.profile_search)
     try:
         if kind == "email":
@@ -514,7 +529,11 @@ def search_profiles(
             errors=[{"pointer": f"/{kind}", "detail": f"{kind} is {error}"}],
         ) from None
 
-    rows = tx.all(statement, value=key)
+    rows = [
+        row
+        for row in tx.all(statement, value=key)
+        if permissions.may(actor, Operation.profile_search, profile_facts(tx, row))
+    ]
     tx.execute(
         INSERT_SEARCH, at=now, actor_id=actor.id, identifier=kind, matches=len(rows)
     )

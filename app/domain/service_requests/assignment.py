@@ -12,6 +12,7 @@ from app.domain import permissions
 from app.domain.agents.models import Agent
 from app.domain.concurrency import check_version, version_conflict
 from app.domain.errors import Conflict, InvalidInput, invalid_field
+from app.domain.follow_ups import service as follow_ups
 from app.domain.permissions import Actor, Operation
 from app.domain.policy import Policy
 from app.domain.schemas import InputSchema
@@ -176,6 +177,10 @@ def reassign(
 
     updated = _write_holders(tx, row, expected_version, changes, now)
     record(tx, row["id"], actor, "reassigned", now, details=details)
+    for holder in ("owner_id", "assignee_id"):
+        # The follow-ups the previous holder scheduled go to whoever now works the SR.
+        if row[holder] is not None and updated[holder] not in (None, row[holder]):
+            follow_ups.move_scheduled_on(tx, row["id"], row[holder], updated[holder])
     return to_read(updated, actor, policy, now)
 
 
@@ -218,4 +223,5 @@ def reassign_all(
             }
         _write_holders(tx, row, row["version"], changes, now)
         record(tx, row["id"], actor, "reassigned", now, details=details)
+    follow_ups.move_scheduled(tx, agent["id"], successor["id"])
     return len(held)

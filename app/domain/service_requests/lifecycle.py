@@ -10,6 +10,8 @@ from pydantic import Field
 from app.db import Tx
 from app.domain import permissions
 from app.domain.concurrency import check_version, version_conflict
+from app.domain.follow_ups.schemas import FollowUpCreate
+from app.domain.follow_ups.service import insert_follow_up
 from app.domain.permissions import Actor, event_operation
 from app.domain.policy import Policy
 from app.domain.schemas import InputSchema, Reason
@@ -33,6 +35,10 @@ class EscalateRequest(InputSchema):
 
 class HoldRequest(InputSchema):
     reason: Reason = Field(description="What Tier 2 waits for from the customer.")
+    follow_up: FollowUpCreate = Field(
+        description="When and how Tier 2 contacts the customer again, scheduled with "
+        "the hold."
+    )
 
 
 class ResumeRequest(InputSchema):
@@ -199,7 +205,15 @@ def fire_event(
     )
     if written != 1:
         raise version_conflict("service request")
-    details = {"assignee_id": str(actor.id)} if "assignee_id" in changes else None
+    details: dict[str, Any] = {}
+    if "assignee_id" in changes:
+        details["assignee_id"] = str(actor.id)
+    if isinstance(body, HoldRequest):
+        # The hold's own history record names the follow-up it scheduled.
+        follow_up = insert_follow_up(
+            tx, actor, updated, body.follow_up, now, audit=False
+        )
+        details["follow_up_id"] = str(follow_up["id"])
     record(
         tx,
         row["id"],

@@ -39,6 +39,8 @@ class ServiceRequest(SQLModel, table=True):
         sa.Index(
             "ix_service_request_owner_status", "owner_id", "status", "created_at", "id"
         ),
+        sa.Index("ix_service_request_status_created", "status", "created_at", "id"),
+        sa.Index("ix_service_request_status_queue", "status", "queue", "created_at"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -105,6 +107,7 @@ class ServiceRequestHistory(SQLModel, table=True):
     """The audit trail: one row per create, edit, note, transition or assignment."""
 
     __tablename__ = "service_request_history"
+    __table_args__ = (sa.Index("ix_service_request_history_event_at", "event", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     service_request_id: uuid.UUID = Field(foreign_key="service_request.id", index=True)

@@ -1,7 +1,8 @@
 """Removal of personal data from public social comments before they are stored.
 
 Phone numbers are found with phonenumbers' matcher, email addresses with
-email-validator on each candidate, IMEIs as 15 digits that pass the Luhn check.
+email-validator on each candidate, IMEIs as 15 digits that pass the Luhn check,
+whole or in groups.
 """
 
 import re
@@ -12,7 +13,8 @@ from email_validator import EmailNotValidError, validate_email
 from app.domain.profiles.validation import luhn_valid
 
 EMAIL_CANDIDATE = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+")
-DIGIT_RUN = re.compile(r"\d(?:[ .-]?\d){13,16}")
+DIGIT_RUN = re.compile(r"\d+(?:[ ./-]\d+)*")
+DIGIT_GROUP = re.compile(r"\d+")
 PLACEHOLDERS = {
     "email": "[email removed]",
     "phone": "[phone removed]",
@@ -27,11 +29,30 @@ def _replace(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
 
 
 def _imei_spans(text: str) -> list[tuple[int, int]]:
+    """Find IMEIs written whole or in groups (`35-345678-901234-8`, `353456 789012 348`).
+
+    Within a run of digit groups joined by single separators, any consecutive
+    groups holding exactly 15 digits with a valid Luhn check digit are an IMEI.
+    A single group of 16 or more digits is never one.
+    """
     spans = []
-    for match in DIGIT_RUN.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if len(digits) == 15 and luhn_valid(digits):
-            spans.append(match.span())
+    for run in DIGIT_RUN.finditer(text):
+        groups = [
+            (run.start() + group.start(), run.start() + group.end(), group.group())
+            for group in DIGIT_GROUP.finditer(run.group())
+        ]
+        first = 0
+        while first < len(groups):
+            digits = ""
+            for last in range(first, len(groups)):
+                digits += groups[last][2]
+                if len(digits) >= 15:
+                    break
+            if len(digits) == 15 and luhn_valid(digits):
+                spans.append((groups[first][0], groups[last][1]))
+                first = last + 1
+            else:
+                first += 1
     return spans
 
 

@@ -175,6 +175,10 @@ class ServiceRequestRead(OutputSchema):
     updated_at: datetime
     status_changed_at: datetime
     closed_at: datetime | None
+    pii_erased_at: datetime | None = Field(
+        default=None,
+        description="When the customer's personal data was erased from this SR.",
+    )
     allowed_events: list[str] = Field(
         description="The lifecycle events the caller may fire now, each a POST to /service-requests/{id}/{event}."
     )

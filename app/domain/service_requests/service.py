@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.db import Row, Tx
 from app.domain import permissions
-from app.domain.concurrency import check_version, version_conflict
+from app.domain.concurrency import check_version, parse_if_match, version_conflict
 from app.domain.errors import (
     CategoryGetsNoServiceRequest,
     InvalidInput,
@@ -67,7 +67,10 @@ SELECT_SR_BY_NUMBER = sa.select(sr_table).where(
 SELECT_SR_EXISTS = sa.select(sr_table.c.id, sr_table.c.status).where(
     sr_table.c.id == sa.bindparam("id")
 )
-SELECT_PROFILE_STATE = sa.select(profile_table.c.id, profile_table.c.erased_at).where(
+SELECT_PROFILE_STATE = sa.select(
+    profile_table.c.id, profile_table.c.erased_at, profile_table.c.country
+).where(profile_table.c.id == sa.bindparam("id"))
+SELECT_PROFILE_COUNTRY = sa.select(profile_table.c.country).where(
     profile_table.c.id == sa.bindparam("id")
 )
 SELECT_TRIAGE_EXISTS = sa.select(triage_table.c.id).where(
@@ -137,6 +140,11 @@ def to_read(
         for name in ServiceRequestRead.model_fields
         if name != "allowed_events"
     }
+    # The JSON column stores the category values as plain strings; the schema
+    # serialises enum members, and warns on a plain string.
+    values["additional_categories"] = [
+        Category(category) for category in row["additional_categories"]
+    ]
     return ServiceRequestRead.model_construct(**values, allowed_events=allowed)
 
 
@@ -185,7 +193,8 @@ def _require_sr_categories(data: Any) -> None:
             )
 
 
-def _check_references(tx: Tx, data: Any) -> None:
+def _check_references(tx: Tx, data: Any) -> str | None:
+    """Check the ids the SR refers to; return the customer's country code."""
     profile = tx.one(SELECT_PROFILE_STATE, id=data.profile_id)
     if profile is None:
         raise invalid_field(
@@ -204,6 +213,7 @@ def _check_references(tx: Tx, data: Any) -> None:
         related = tx.one(SELECT_SR_EXISTS, id=data.related_sr_id)
         if related is None:
             raise invalid_field("/related_sr_id", "related_sr_id names no SR.")
+    return profile["country"]  # type: ignore[no-any-return]
 
 
 def _public_comments(
@@ -233,7 +243,8 @@ def create_service_request(
             f"{actor.tier1_kind.value if actor.tier1_kind else ''} agent.",
         )
     _require_sr_categories(data)
-    _check_references(tx, data)
+    # Phone numbers written without a country code are found in the customer's country.
+    country = _check_references(tx, data)
 
     row: dict[str, Any] = dict.fromkeys(
         (
@@ -257,7 +268,7 @@ def create_service_request(
     )
     row["public_comments_redacted"] = []
     if isinstance(data, SocialMediaServiceRequestCreate):
-        comments, redacted = _public_comments(data, region=None)
+        comments, redacted = _public_comments(data, region=country)
         row.update(
             channel=data.channel,
             channel_details=data.channel_details,
@@ -381,15 +392,16 @@ def update_service_request(
     actor: Actor,
     reference: uuid.UUID | str,
     data: ServiceRequestUpdate,
-    expected_version: int,
+    if_match: str | None,
     policy: Policy,
     now: datetime,
 ) -> ServiceRequestRead:
-    """Apply an edit. The version check is part of the UPDATE statement."""
-    row = load_visible(tx, actor, reference)
-    check_version(row["version"], expected_version)
-    permissions.require(actor, Operation.sr_update, RowFacts(row))
+    """Apply an edit. The version check is part of the UPDATE statement.
 
+    Refusals come in the API's order: the edit rules (422) before If-Match
+    (428, 412) before the ownership rule (403).
+    """
+    row = load_visible(tx, actor, reference)
     sent = set(data.model_fields_set)
     changes: dict[str, Any] = {name: getattr(data, name) for name in sent}
     if row["customer_type"] == CustomerType.social_media:
@@ -440,6 +452,10 @@ def update_service_request(
                 changes.get("additional_categories") or [],
             )
         )
+    expected_version = parse_if_match(if_match)
+    check_version(row["version"], expected_version)
+    permissions.require(actor, Operation.sr_update, RowFacts(row))
+
     if "additional_categories" in sent:
         changes["additional_categories"] = [
             category.value for category in changes["additional_categories"] or []
@@ -448,7 +464,9 @@ def update_service_request(
         changes["post_url"] = str(changes["post_url"])
     if "public_comments" in sent:
         changes["public_comments"], changes["public_comments_redacted"] = (
-            _public_comments(data, region=None)
+            _public_comments(
+                data, region=tx.value(SELECT_PROFILE_COUNTRY, id=row["profile_id"])
+            )
         )
     if "category" in sent or "follower_count" in sent:
         changes["priority"] = priority(

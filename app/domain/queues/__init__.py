@@ -1,0 +1,1 @@
+"""Agents' working views: queues, dashboard counts and per-tier clocks."""
