@@ -238,9 +238,19 @@ class ProfileCaller(Caller):
 
 
 def _identify_and_load_profile(
-    tx: Tx, token: str, ctx: AppContext, operation: Operation, profile_id: uuid.UUID
+    tx: Tx,
+    token_hash: str,
+    ctx: AppContext,
+    operation: Operation,
+    profile_id: uuid.UUID,
 ) -> tuple[Actor, Row]:
-    actor = _identify(tx, token, ctx, operation)
+    actor = _identify(tx, token_hash, ctx, operation)
+    return actor, profiles.load_visible_profile(tx, actor, profile_id, operation)
+
+
+def _load_profile(
+    tx: Tx, actor: Actor, operation: Operation, profile_id: uuid.UUID
+) -> tuple[Actor, Row]:
     return actor, profiles.load_visible_profile(tx, actor, profile_id, operation)
 
 
@@ -254,13 +264,15 @@ def profile_caller(
 
     async def dependency(request: Request, profile_id: uuid.UUID) -> ProfileCaller:
         ctx = context(request)
-        actor, row = await ctx.db.read(
-            _identify_and_load_profile,
-            _bearer_token(request),
-            ctx,
-            operation,
-            profile_id,
-        )
+        token_hash = hash_token(_bearer_token(request))
+        cached = _cached_actor(token_hash, ctx)
+        if cached is None:
+            actor, row = await ctx.db.read(
+                _identify_and_load_profile, token_hash, ctx, operation, profile_id
+            )
+        else:
+            _authorize(cached, ctx, operation)
+            actor, row = await ctx.db.read(_load_profile, cached, operation, profile_id)
         request.state.agent_id = str(actor.id)
         return ProfileCaller(actor, ctx, row)
 
