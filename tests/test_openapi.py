@@ -21,11 +21,17 @@ def test_every_error_response_is_problem_json(app: FastAPI) -> None:
             for status, response in operation["responses"].items():
                 if int(status) >= 400 and int(status) != 503:
                     media_types = set(response.get("content", {}))
-                    assert media_types == {"application/problem+json"}, (method, path, status)
+                    assert media_types == {"application/problem+json"}, (
+                        method,
+                        path,
+                        status,
+                    )
 
 
 def test_authenticated_routes_declare_bearer(app: FastAPI) -> None:
     paths = app.openapi()["paths"]
 
-    assert paths["/service-requests/{sr_ref}"]["get"]["security"] == [{"bearerAuth": []}]
+    assert paths["/service-requests/{sr_ref}"]["get"]["security"] == [
+        {"bearerAuth": []}
+    ]
     assert "security" not in paths["/health/live"]["get"]

@@ -68,7 +68,14 @@ async def _customer_with_sr(
     assert note.status_code == 201, note.text
     hold = await client.post(
         f"/service-requests/{sr.json()['id']}/hold",
-        json={"reason": "Waiting for Quintanilha to send logs."},
+        json={
+            "reason": "Waiting for Quintanilha to send logs.",
+            "follow_up": {
+                "due_at": "2026-12-03T09:00:00-03:00",
+                "channel": "private_message",
+                "note": "Ask Mariana Quintanilha whether the logs were sent.",
+            },
+        },
         headers=desk.tier2.matching('"1"'),
     )
     assert hold.status_code == 200, hold.text

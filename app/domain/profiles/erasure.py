@@ -2,7 +2,7 @@
 
 Erasing a profile blanks its personal columns and, on every SR of the profile,
 removes the MSA, the post URL and the public comments. Free text that stays
-(SR fields, case notes, history reasons) loses every known value of the
+(SR fields, case notes, follow-up notes, history reasons) loses every known value of the
 profile and every email address, phone number and IMEI the redactor finds.
 Stored idempotent responses about the profile and its SRs are rewritten the
 same way, so a replay cannot bring the data back.
@@ -22,6 +22,7 @@ from app.db import Tx
 from app.domain import permissions
 from app.domain.idempotency import service as idempotency
 from app.domain.permissions import Actor, Operation
+from app.domain.follow_ups.models import FollowUp
 from app.domain.profiles.models import ProfileHistory
 from app.domain.profiles.schemas import ProfileRead
 from app.domain.profiles.service import (
@@ -40,6 +41,7 @@ log = structlog.get_logger(component="profiles")
 
 sr_table = ServiceRequest.__table__  # type: ignore[attr-defined]
 note_table = CaseNote.__table__  # type: ignore[attr-defined]
+follow_up_table = FollowUp.__table__  # type: ignore[attr-defined]
 sr_history_table = ServiceRequestHistory.__table__  # type: ignore[attr-defined]
 profile_history_table = ProfileHistory.__table__  # type: ignore[attr-defined]
 
@@ -179,6 +181,7 @@ def erase_profile(
     for sr in srs:
         _erase_service_request(tx, actor, sr, scrub, now)
     notes = _scrub_column(tx, note_table, note_table.c.body, sr_ids, scrub)
+    notes += _scrub_column(tx, follow_up_table, follow_up_table.c.note, sr_ids, scrub)
     reasons = _scrub_column(
         tx, sr_history_table, sr_history_table.c.reason, sr_ids, scrub
     )
