@@ -32,6 +32,13 @@ class _DeferredJsonRequest(Request):
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             self.state.invalid_json = getattr(error, "msg", "not UTF-8")
             return NOT_JSON
+        except RecursionError:
+            self.state.invalid_json = "arrays or objects nested too deeply"
+            return NOT_JSON
+        except ValueError:
+            # The parser refuses integers longer than Python converts safely.
+            self.state.invalid_json = "a number has too many digits"
+            return NOT_JSON
 
 
 def _is_json(content_type: str | None) -> bool:

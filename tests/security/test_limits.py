@@ -61,6 +61,13 @@ async def test_streamed_body_without_length_is_413(
 BAD_PROFILES = [
     pytest.param(b'{"first_name": "Ana", ', "", "json_invalid", id="malformed-json"),
     pytest.param(b'\xff\xfe{"a": 1}', "", "json_invalid", id="not-utf8"),
+    pytest.param(b"[" * 100_000 + b"]" * 100_000, "", "json_invalid", id="too-deep"),
+    pytest.param(
+        b'{"follower_count": ' + b"9" * 5000 + b"}",
+        "",
+        "json_invalid",
+        id="too-many-digits",
+    ),
     pytest.param(
         json.dumps(profile_body(first_name=123)).encode(),
         "/first_name",
