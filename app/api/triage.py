@@ -1,6 +1,5 @@
 """Triage of contacts and the deflection report."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -9,6 +8,7 @@ from app.api.deps import Caller, caller
 from app.api.responses import errors
 from app.api.routing import ProblemRoute
 from app.domain.permissions import Operation
+from app.domain.schemas import Day
 from app.domain.triage import service
 from app.domain.triage.schemas import TriageCreate, TriagePlan, TriageReport
 
@@ -30,14 +30,14 @@ async def create_triage(data: TriageCreate, call: Triager) -> TriagePlan:
 async def read_triage_report(
     call: Reporter,
     from_date: Annotated[
-        date | None,
+        Day | None,
         Query(
             alias="from",
             description="First UTC day, such as 2026-12-01. Default: 29 days before `to`.",
         ),
     ] = None,
     to_date: Annotated[
-        date | None,
+        Day | None,
         Query(alias="to", description="Last UTC day, included. Default: today."),
     ] = None,
 ) -> TriageReport:

@@ -1,9 +1,10 @@
 """The base of every API schema, and the string types with their limits."""
 
+from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
 from sqlmodel import SQLModel
 
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
@@ -48,6 +49,35 @@ def _known_time_zone(value: str) -> str:
 _TIME_ZONES = frozenset(available_timezones())
 
 TimeZoneName = Annotated[str, single_line(64), AfterValidator(_known_time_zone)]
+
+
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(8999, 12, 31)
+"""Times and days the service accepts. Far-off dates can't be turned into UTC or
+moved by a day without overflowing, and no support case needs them."""
+
+_RANGE_HINT = f"use a date from {EARLIEST_DAY} to {LATEST_DAY} (UTC)"
+
+
+def _day_in_range(value: date) -> date:
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"out of range: {_RANGE_HINT}")
+    return value
+
+
+def _time_in_range(value: datetime) -> datetime:
+    try:
+        day = value.astimezone(UTC).date()
+    except OverflowError:
+        raise ValueError(f"out of range: {_RANGE_HINT}") from None
+    _day_in_range(day)
+    return value
+
+
+Day = Annotated[date, AfterValidator(_day_in_range)]
+"""A calendar day within the accepted range."""
+Instant = Annotated[AwareDatetime, AfterValidator(_time_in_range)]
+"""A point in time with its UTC offset, within the accepted range."""
 
 
 class InputSchema(SQLModel):

@@ -20,9 +20,9 @@ import structlog
 
 from app.db import Tx
 from app.domain import permissions
+from app.domain.follow_ups.models import FollowUp
 from app.domain.idempotency import service as idempotency
 from app.domain.permissions import Actor, Operation
-from app.domain.follow_ups.models import FollowUp
 from app.domain.profiles.models import ProfileHistory
 from app.domain.profiles.schemas import ProfileRead
 from app.domain.profiles.service import (
