@@ -65,11 +65,11 @@ class Settings(BaseSettings):
     )
     """Tier 2's resolution target per priority, priority 1 first."""
 
-    auth_cache_ttl: timedelta = timedelta(seconds=2)
-    """How long a server process reuses a token check. A revoke, deactivation or
-    agent edit through the API clears the cache of the process that handles it;
-    other processes, and changes made with the CLI, take effect within this time.
-    Zero checks every request against the database."""
+    auth_cache_ttl: timedelta = timedelta(0)
+    """How long a server process may reuse a token check; zero (the default) checks
+    every request against the database. A revoke, deactivation or agent edit through
+    the API clears the cache of the process that handles it; other replicas, and
+    changes made with the CLI, take effect within this time."""
 
     # Operations
     metrics_token: SecretStr | None = None

@@ -128,9 +128,9 @@ async def revoke_token(
 ) -> TokenRead:
     """Revoke a token. Agents revoke their own tokens, supervisors any token.
 
-    The server process that handles the revoke rejects the token at once; other
-    server processes reuse a token check for up to `CASEDESK_AUTH_CACHE_TTL`
-    (2 s by default).
+    The token is rejected at once by every server process, unless
+    `CASEDESK_AUTH_CACHE_TTL` is set: then other processes may accept it for up
+    to that long.
     """
     revoked = await call.ctx.db.write(
         service.revoke_token, call.actor, token_id, call.ctx.now()
