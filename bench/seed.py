@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,14 @@ EVENTS = (
 )
 EVENT_BODIES: dict[str, dict[str, Any]] = {
     "escalate": {},
-    "hold": {"reason": "Waiting for the customer's logs."},
+    "hold": {
+        "reason": "Waiting for the customer's logs.",
+        "follow_up": {
+            "due_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+            "channel": "private_message",
+            "note": "Ask whether the logs were sent.",
+        },
+    },
     "resume": {},
     "resolve": {"resolution": "Install update 10.0.15063.300, which fixes the reboot."},
     "de_escalate": {},
