@@ -38,8 +38,14 @@ from bench.seed import (
     EVENTS,
     SOURCE_STATUS,
     TIER2_EVENTS,
+    TRIAGE_BODY,
+    Agents,
+    BaselineSeed,
+    QueueSeed,
+    seed_agents,
     seed_baseline,
     seed_casedesk,
+    seed_queue,
     sr_body,
 )
 from bench.servers import (
@@ -244,6 +250,109 @@ def machine_cost_us(event: str) -> float:
     return best / loops * 1e6
 
 
+# Checks and the queue and triage scenarios
+
+RunPair = Callable[
+    [
+        str,
+        Callable[[int], Callable[[int], bytes | None]],
+        Callable[[int], Callable[[int], bytes | None]] | None,
+        float,
+    ],
+    tuple[list[Round], list[Round]],
+]
+"""Run one scenario's alternating rounds: name, casedesk's requests, the baseline's, round length."""
+
+REPORT_ORDER = {"SR create": 0, "SR read": 1, "queue page": 2, "triage": 3}
+"""Where each scenario goes in the table; the lifecycle events follow in run order."""
+
+
+def openapi_paths(server: Server) -> dict[str, Any]:
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{server.port}/openapi.json"
+    ) as response:
+        return dict(json.load(response)["paths"])
+
+
+def created_count(a_rounds: list[Round], b_rounds: list[Round]) -> tuple[int, int]:
+    return (
+        sum(r.load.statuses[201] for r in a_rounds),
+        sum(r.load.statuses[201] for r in b_rounds),
+    )
+
+
+def rows_note(
+    added: tuple[int, int], a_rounds: list[Round], b_rounds: list[Round]
+) -> str:
+    """Compare the rows each app added with its 201 responses."""
+    created = created_count(a_rounds, b_rounds)
+    if added == created:
+        return "rows added == 201s"
+    return f"ROWS MISMATCH: added {added}, 201s {created}"
+
+
+def run_queue(
+    casedesk: Server,
+    queue_seed: QueueSeed,
+    base_seed: BaselineSeed,
+    base_paths: dict[str, Any],
+    seconds: float,
+    run_pair: RunPair,
+) -> Comparison:
+    """Read every page of the Tier 2 escalated view in turn, against the baseline's closest read."""
+    escalated = casedesk.count_rows(where="status = 'escalated'")
+    if "get" in base_paths.get("/cases", {}):
+        base_requests = [encode_request("GET", "/cases")]
+        compared = "baseline GET /cases, its list endpoint"
+    else:
+        base_requests = [
+            encode_request("GET", f"/cases/{case_id}") for case_id in base_seed.read_ids
+        ]
+        compared = "baseline GET /cases/{id}: it has no list endpoint"
+    a_rounds, b_rounds = run_pair(
+        "queue",
+        lambda _: cycling(queue_seed.pages),
+        lambda _: cycling(base_requests),
+        seconds,
+    )
+    return Comparison(
+        "queue page",
+        Figures.of(a_rounds),
+        Figures.of(b_rounds),
+        f"Tier 2 escalated, {len(queue_seed.pages)} pages of {queue_seed.page_size} "
+        f"over {escalated} escalated SRs; {compared}",
+    )
+
+
+def run_triage(
+    casedesk: Server,
+    baseline: Server,
+    agents: Agents,
+    seconds: float,
+    run_pair: RunPair,
+) -> Comparison:
+    """Triage a three-problem contact, against the baseline's POST /cases."""
+    rows_before = (casedesk.count_rows("triage"), baseline.count_rows())
+    triage = encode_request("POST", "/triage", body=TRIAGE_BODY, headers=agents.owner)
+    case_create = encode_request("POST", "/cases", body=CASE_BODY)
+    a_rounds, b_rounds = run_pair(
+        "triage",
+        lambda _: cycling([triage]),
+        lambda _: cycling([case_create]),
+        seconds,
+    )
+    added = (
+        casedesk.count_rows("triage") - rows_before[0],
+        baseline.count_rows() - rows_before[1],
+    )
+    return Comparison(
+        "triage",
+        Figures.of(a_rounds),
+        Figures.of(b_rounds),
+        f"3 problems; baseline POST /cases; triage {rows_note(added, a_rounds, b_rounds)}",
+    )
+
+
 # The suite
 
 
@@ -258,6 +367,7 @@ class Options:
     port: int
     scenarios: list[str]
     profile_dir: Path | None
+    queue_srs: int
 
 
 def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
@@ -282,17 +392,20 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
         )
         servers.append(baseline)
 
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{casedesk.port}/openapi.json"
-        ) as response:
-            paths = set(json.load(response)["paths"])
+        paths = openapi_paths(casedesk)
+        base_paths = openapi_paths(baseline)
+        skipped = extra.setdefault("skipped", [])
+        for scenario, route in (("queue", "/queues/{view}"), ("triage", "/triage")):
+            if scenario in options.scenarios and route not in paths:
+                options.scenarios.remove(scenario)
+                skipped.append(f"{scenario}: no {route} route in this build")
 
         events = [name for name in EVENTS if name in options.scenarios]
-        print(
-            f"seeding ({len(events)} event pools of {options.rounds} x {options.event_requests} SRs)...",
-            flush=True,
-        )
-        seed = seed_casedesk(casedesk, events, options.event_requests, options.rounds)
+        agents = seed_agents(casedesk)
+        queue_seed = None
+        if "queue" in options.scenarios:
+            print(f"seeding {options.queue_srs} escalated SRs...", flush=True)
+            queue_seed = seed_queue(casedesk, agents, options.queue_srs)
         base_seed = seed_baseline(
             baseline, len(events) * options.rounds, options.event_requests
         )
@@ -326,6 +439,32 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
                 options.rounds,
             )
 
+        # The queue and triage rounds run before the event pools are seeded,
+        # so that the escalated view holds only the queue SRs.
+        if queue_seed is not None:
+            comparisons.append(
+                run_queue(
+                    casedesk,
+                    queue_seed,
+                    base_seed,
+                    base_paths,
+                    options.seconds,
+                    run_pair,
+                )
+            )
+        if "triage" in options.scenarios:
+            comparisons.append(
+                run_triage(casedesk, baseline, agents, options.seconds, run_pair)
+            )
+
+        print(
+            f"seeding ({len(events)} event pools of {options.rounds} x {options.event_requests} SRs)...",
+            flush=True,
+        )
+        seed = seed_casedesk(
+            casedesk, agents, events, options.event_requests, options.rounds
+        )
+
         if "create" in options.scenarios:
             body = sr_body(seed.profile_id)
             rows_before = (casedesk.count_rows(), baseline.count_rows())
@@ -347,16 +486,11 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
                 casedesk.count_rows() - rows_before[0],
                 baseline.count_rows() - rows_before[1],
             )
-            created = (
-                sum(r.load.statuses[201] for r in a_rounds),
-                sum(r.load.statuses[201] for r in b_rounds),
-            )
-            note = (
-                "rows added == 201s"
-                if added == created
-                else f"ROWS MISMATCH: added {added}, 201s {created}"
-            )
-            extra["rows"] = {"added": added, "created": created}
+            note = rows_note(added, a_rounds, b_rounds)
+            extra["rows"] = {
+                "added": added,
+                "created": created_count(a_rounds, b_rounds),
+            }
             comparisons.append(
                 Comparison(
                     "SR create", Figures.of(a_rounds), Figures.of(b_rounds), note
@@ -403,18 +537,6 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
                 )
             )
 
-        for scenario, marker in (("queue", "/queue"), ("triage", "/triage")):
-            if scenario in options.scenarios:
-                present = sorted(path for path in paths if path.startswith(marker))
-                extra.setdefault("skipped", []).append(
-                    f"{scenario}: "
-                    + (
-                        f"routes {present} exist but the harness has no load for them yet"
-                        if present
-                        else "no such route in this build"
-                    )
-                )
-
         if events and "machine" in options.scenarios:
             shares = {}
             for comparison in comparisons:
@@ -428,6 +550,7 @@ def run_suite(options: Options) -> tuple[list[Comparison], dict[str, Any]]:
             server.stop()
         databases.drop_all()
         shutil.rmtree(workdir, ignore_errors=True)
+    comparisons.sort(key=lambda comparison: REPORT_ORDER.get(comparison.scenario, 9))
     return comparisons, extra
 
 
@@ -538,6 +661,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[int]]:
         help="comma list of scenarios (default: all)",
     )
     parser.add_argument(
+        "--queue-srs",
+        type=int,
+        default=300,
+        help="escalated SRs in the Tier 2 queue during the queue rounds (default 300)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -580,6 +709,7 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             scenarios=args.scenarios.split(","),
             profile_dir=args.profile,
+            queue_srs=args.queue_srs,
         )
         comparisons, extra = run_suite(options)
         print_table(comparisons, extra, options)

@@ -7,8 +7,10 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from bench.load import encode_request, from_list, run_load
 from bench.servers import ROOT, Server
@@ -26,7 +28,14 @@ EVENTS = (
 )
 EVENT_BODIES: dict[str, dict[str, Any]] = {
     "escalate": {},
-    "hold": {"reason": "Waiting for the customer's logs."},
+    "hold": {
+        "reason": "Waiting for the customer's logs.",
+        "follow_up": {
+            "due_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+            "channel": "private_message",
+            "note": "Ask whether the logs were sent.",
+        },
+    },
     "resume": {},
     "resolve": {"resolution": "Install update 10.0.15063.300, which fixes the reboot."},
     "de_escalate": {},
@@ -175,6 +184,18 @@ def create_agent(url: str, name: str, tier: str, queue: str, kind: str | None) -
 
 
 @dataclass
+class Agents:
+    """Authorization headers of the seeded agents, and the customer profile they use."""
+
+    owner: dict[str, str]
+    """A Tier 1 social-media agent, owner of the social-media SRs."""
+    tier2: dict[str, str]
+    store: dict[str, str]
+    """A Tier 1 store agent, whose SRs can stay Open."""
+    profile_id: str
+
+
+@dataclass
 class CasedeskSeed:
     owner: dict[str, str]
     tier2: dict[str, str]
@@ -195,9 +216,8 @@ def fire_request(
     )
 
 
-def seed_casedesk(
-    server: Server, events: list[str], per_round: int, rounds: int
-) -> CasedeskSeed:
+def seed_agents(server: Server) -> Agents:
+    """Create the three agents with the CLI, and one customer profile through the API."""
     url = server.database_url
     owner = {
         "Authorization": "Bearer "
@@ -211,17 +231,23 @@ def seed_casedesk(
         "Authorization": "Bearer "
         + create_agent(url, "Bench Store", "tier1", "store-sp", "store")
     }
+    [(_, profile)] = call(
+        server.port,
+        [encode_request("POST", "/profiles", body=PROFILE_BODY, headers=owner)],
+    )
+    return Agents(owner, tier2, store, profile["id"])
+
+
+def seed_casedesk(
+    server: Server, agents: Agents, events: list[str], per_round: int, rounds: int
+) -> CasedeskSeed:
+    owner, tier2, store = agents.owner, agents.tier2, agents.store
+    profile_id = agents.profile_id
 
     def agent_for(event: str) -> dict[str, str]:
         if event == "escalate":
             return store
         return tier2 if event in TIER2_EVENTS else owner
-
-    [(_, profile)] = call(
-        server.port,
-        [encode_request("POST", "/profiles", body=PROFILE_BODY, headers=owner)],
-    )
-    profile_id = profile["id"]
 
     wanted = [(event, index) for event in events for index in range(per_round * rounds)]
     creates = [
@@ -275,6 +301,77 @@ def seed_casedesk(
         )
         read_ids += [body["id"] for _, body in extra]
     return CasedeskSeed(owner, tier2, profile_id, pools, read_ids)
+
+
+# The queue page and triage
+
+QUEUE_MIX = (
+    ("elp_press", 60_000),
+    ("rrt", 5_000),
+    ("rrt", 200),
+    ("os_bug", 80_000),
+    ("os_bug", 1_840),
+    ("os_bug", 150),
+    ("os_bug", 40),
+)
+"""Category and follower count of the queue SRs, in turn, so that the page mixes priorities."""
+
+TRIAGE_BODY = {
+    "channel": "twitter",
+    "locale": "pt-BR",
+    "problems": [
+        {
+            "category": "os_bug",
+            "summary": "Phone reboots when the camera app opens after the update.",
+        },
+        {"category": "hardware", "summary": "Cracked screen after a drop."},
+        {
+            "category": "accounts_and_billing",
+            "summary": "Double charge on an app purchase.",
+        },
+    ],
+}
+"""A contact with three problems: one gets an SR, one a redirect, one a transfer."""
+
+
+@dataclass
+class QueueSeed:
+    pages: list[bytes]
+    """One request per page of the Tier 2 escalated view, the first without a cursor."""
+    page_size: int
+    """Items on the first page: the default page size unless the view is shorter."""
+
+
+def seed_queue(server: Server, agents: Agents, count: int) -> QueueSeed:
+    """Create `count` escalated SRs and prepare a request for each page of the Tier 2 queue.
+
+    Social-media SRs are escalated at creation. The pages are walked once with
+    `next_cursor`, so the load reads every page of the view, not only the first.
+    """
+    creates = []
+    for index in range(count):
+        category, followers = QUEUE_MIX[index % len(QUEUE_MIX)]
+        body = {
+            **sr_body(agents.profile_id),
+            "category": category,
+            "follower_count": followers,
+        }
+        creates.append(
+            encode_request("POST", "/service-requests", body=body, headers=agents.owner)
+        )
+    call(server.port, creates)
+    pages: list[bytes] = []
+    page_size = 0
+    cursor = None
+    while True:
+        path = "/queues/escalated" + (f"?cursor={quote(cursor)}" if cursor else "")
+        request = encode_request("GET", path, headers=agents.tier2)
+        pages.append(request)
+        [(_, page)] = call(server.port, [request])
+        page_size = page_size or len(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return QueueSeed(pages, page_size)
 
 
 @dataclass

@@ -80,14 +80,16 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
-    def count_rows(self) -> int:
+    def count_rows(self, table: str | None = None, where: str = "") -> int:
+        """Count the rows of `table` (default: the app's main table), with an optional SQL condition."""
         engine = sa.create_engine(self.database_url)
         try:
             with engine.connect() as connection:
-                quoted = engine.dialect.identifier_preparer.quote(self.table)
+                quoted = engine.dialect.identifier_preparer.quote(table or self.table)
+                condition = f" WHERE {where}" if where else ""
                 return int(
                     connection.execute(
-                        sa.text(f"SELECT count(*) FROM {quoted}")
+                        sa.text(f"SELECT count(*) FROM {quoted}{condition}")
                     ).scalar_one()
                 )
         finally:
