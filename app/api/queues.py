@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from app.api.deps import Caller, ServiceRequestCaller, caller, service_request_caller
 from app.api.responses import errors
@@ -13,6 +12,7 @@ from app.domain.queues import clocks, dashboard, service
 from app.domain.queues.clocks import ServiceRequestClocks
 from app.domain.queues.dashboard import Dashboard
 from app.domain.queues.schemas import QueuePage, QueueQuery, QueueView
+from app.domain.schemas import AwareTime
 
 router = APIRouter(tags=["queues"], route_class=ProblemRoute)
 
@@ -48,13 +48,13 @@ async def read_queue(
 async def read_dashboard(
     call: DashboardReader,
     created_from: Annotated[
-        AwareDatetime | None,
+        AwareTime | None,
         Query(
             description="Start of the clocks' creation window; 30 days before its end by default."
         ),
     ] = None,
     created_to: Annotated[
-        AwareDatetime | None,
+        AwareTime | None,
         Query(
             description="End of the clocks' creation window (exclusive); now by default."
         ),

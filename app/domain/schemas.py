@@ -1,9 +1,10 @@
 """The base of every API schema, and the string types with their limits."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
 from sqlmodel import SQLModel
 
 NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
@@ -60,3 +61,17 @@ class OutputSchema(SQLModel):
     """A response body."""
 
     model_config = ConfigDict(from_attributes=True)  # type: ignore[assignment]
+
+
+def _fits_utc(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            "the time is out of range in UTC: send one between years 1 and 9999"
+        ) from None
+    return value
+
+
+AwareTime = Annotated[AwareDatetime, AfterValidator(_fits_utc)]
+"""A time with its UTC offset that UTC can hold (9999-12-31T23:00:00-03:00 it cannot)."""

@@ -3,14 +3,20 @@
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from app.domain.schemas import InputSchema, OutputSchema, Reason, TimeZoneName
+from app.domain.schemas import (
+    AwareTime,
+    InputSchema,
+    OutputSchema,
+    Reason,
+    TimeZoneName,
+)
 from app.domain.vocabulary import FollowUpChannel, FollowUpStatus
 
 
 class FollowUpCreate(InputSchema):
-    due_at: AwareDatetime = Field(
+    due_at: AwareTime = Field(
         description="When to contact the customer, with its UTC offset, such as "
         "2026-12-02T09:00:00-03:00. Must be in the future."
     )

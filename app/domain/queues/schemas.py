@@ -4,10 +4,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlmodel import SQLModel
 
-from app.domain.schemas import OutputSchema
+from app.domain.schemas import AwareTime, OutputSchema
 from app.domain.vocabulary import Category, CustomerType, HeldBy, SocialChannel, Status
 
 PAGE_SIZE_MAX = 200
@@ -70,16 +70,16 @@ class QueueQuery(SQLModel):
         pattern=r"^[Ss][Rr]-[0-9]{8,12}$",
         description="Only the SR with this number, such as SR-00000042.",
     )
-    created_from: AwareDatetime | None = Field(
+    created_from: AwareTime | None = Field(
         default=None, description="Created at or after this time."
     )
-    created_to: AwareDatetime | None = Field(
+    created_to: AwareTime | None = Field(
         default=None, description="Created before this time."
     )
-    updated_from: AwareDatetime | None = Field(
+    updated_from: AwareTime | None = Field(
         default=None, description="Last changed at or after this time."
     )
-    updated_to: AwareDatetime | None = Field(
+    updated_to: AwareTime | None = Field(
         default=None, description="Last changed before this time."
     )
     sort: QueueSort | None = Field(
