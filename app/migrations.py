@@ -37,7 +37,11 @@ def _migrate(database_url: str, step: Callable[[Config], None]) -> None:
     serves one host, so it takes no lock.
     """
     config = alembic_config(database_url)
-    if sa.make_url(database_url).get_backend_name() != "postgresql":
+    url = sa.make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        # SQLite creates the file but not its folder: a fresh clone has no var/.
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         step(config)
         return
     engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)

@@ -174,3 +174,19 @@ def test_single_head() -> None:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
 
     assert len(script.get_heads()) == 1
+
+
+def test_upgrade_creates_the_sqlite_folder(tmp_path: Path) -> None:
+    # A fresh clone has no var/ folder; `casedesk serve` upgrades before anything else opens the file.
+    database = tmp_path / "not-yet" / "casedesk.db"
+    url = f"sqlite:///{database}"
+    upgrade_to_head(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(
+                sa.text("SELECT version_num FROM alembic_version")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert version == head_revision()

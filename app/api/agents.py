@@ -19,7 +19,7 @@ from app.domain.agents.schemas import (
     TokenIssued,
     TokenRead,
 )
-from app.domain.pagination import decode_cursor, encode_cursor
+from app.domain.pagination import cursor_uuid, cursor_value, encode_cursor
 from app.domain.permissions import Operation
 from app.domain.vocabulary import Tier
 
@@ -46,7 +46,7 @@ async def list_agents(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AgentPage:
     """List agents, ordered by id."""
-    after = uuid.UUID(decode_cursor(cursor, ("id",))["id"]) if cursor else None
+    after = cursor_value(cursor, "id", cursor_uuid) if cursor else None
     items = await call.ctx.db.read(
         service.list_agents, tier=tier, active=active, after=after, limit=limit + 1
     )

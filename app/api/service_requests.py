@@ -20,7 +20,7 @@ from app.api.stored import created_response
 from app.db import Tx
 from app.domain.concurrency import etag, parse_if_match
 from app.domain.idempotency import service as idempotency
-from app.domain.pagination import decode_cursor, encode_cursor
+from app.domain.pagination import cursor_int, cursor_value, encode_cursor
 from app.domain.permissions import Operation
 from app.domain.service_requests import assignment, service
 from app.domain.service_requests.schemas import (
@@ -157,7 +157,7 @@ async def read_history(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> HistoryPage:
     """Return the SR's audit trail, oldest first: every create, edit, note and transition."""
-    after = int(decode_cursor(cursor, ("after",))["after"]) if cursor else 0
+    after = cursor_value(cursor, "after", cursor_int) if cursor else 0
     records = await call.ctx.db.read(
         service.list_history, call.actor, call.sr["id"], after=after, limit=limit + 1
     )

@@ -261,17 +261,27 @@ class Replay:
             return
 
         profile = await self._find_or_create_profile(contact, tier1)
-        if (
-            "profile_path" in expected
-            and profile["creation_path"] != expected["profile_path"]
-        ):
-            result.failures.append(
-                f"profile path is {profile['creation_path']}, expected {expected['profile_path']}"
-            )
         for planned in plan["service_requests"]:
             sr = await self._create_service_request(
                 contact, plan, planned, profile, tier1
             )
+            if "creation_path" not in profile:
+                # Another agent's profile: readable once this agent's SR refers to it.
+                profile = (
+                    await self.call("GET", f"/profiles/{profile['id']}", tier1)
+                ).json()
+                self.out(
+                    f"   profile {profile['id']} already exists "
+                    f"({profile['creation_path']} path)"
+                )
+            if (
+                "profile_path" in expected
+                and planned is plan["service_requests"][0]
+                and profile["creation_path"] != expected["profile_path"]
+            ):
+                result.failures.append(
+                    f"profile path is {profile['creation_path']}, expected {expected['profile_path']}"
+                )
             await self._check_created(sr, contact, tier1, result)
             await self._walk_lifecycle(sr, expected, agents, tier1, result)
 
@@ -316,7 +326,14 @@ class Replay:
                     return items[0]  # type: ignore[no-any-return]
                 break
         body = {key: details[key] for key in PROFILE_FIELDS if key in details}
-        created = (await self.call("POST", "/profiles", token, body)).json()
+        response = await self.call("POST", "/profiles", token, body, expect=(201, 409))
+        existing = response.json().get("existing_profile_id")
+        if response.status_code == 409 and existing:
+            # The customer has a profile this agent cannot find: never create another.
+            return {"id": existing}
+        if response.status_code == 409:
+            raise ReplayFailure(f"POST /profiles returned 409: {_problem(response)}")
+        created = response.json()
         self.out(
             f"   profile {created['id']} created ({created['creation_path']} path)"
         )

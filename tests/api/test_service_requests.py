@@ -741,3 +741,37 @@ class TestNotes:
 
         assert response.status_code == 404
         assert len(await _history(client, desk.social, sr)) == 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "pointer"),
+    [
+        (["rrt", "rrt"], "/additional_categories/1"),
+        (["os_bug"], "/additional_categories/0"),
+    ],
+)
+async def test_a_category_listed_twice_is_refused(
+    client: httpx.AsyncClient, desk: Desk, extra: list[str], pointer: str
+) -> None:
+    sr = await create_social_sr(client, desk.social)
+    profile_id = sr["profile_id"]
+
+    created = await _post_sr(
+        client,
+        desk.social,
+        social_sr_body(profile_id, category="os_bug", additional_categories=extra),
+    )
+    edited = await client.patch(
+        f"/service-requests/{sr['number']}",
+        json={"category": "os_bug", "additional_categories": extra},
+        headers=desk.social.matching('"1"'),
+    )
+
+    for response in (created, edited):
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == pointer
+    unchanged = await client.get(
+        f"/service-requests/{sr['number']}", headers=desk.social.headers
+    )
+    assert unchanged.json()["version"] == 1
+    assert unchanged.json()["additional_categories"] == []

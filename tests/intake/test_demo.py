@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.demo.replay import Contact, leaked, load_contacts, replay, summarize
 from app.settings import Settings
-from tests.factories import Desk
+from tests.factories import Desk, create_profile
 
 PORTS = range(8110, 8150)
 """Ports the served-API tests may bind on 127.0.0.1."""
@@ -395,3 +395,25 @@ def test_demo_command_exits_non_zero_on_fail(tmp_path: Path) -> None:
     )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "2 contacts: 1 PASS, 1 FAIL" in completed.stdout
+
+
+async def test_replay_uses_a_profile_it_cannot_find(
+    client: httpx.AsyncClient, desk: Desk
+) -> None:
+    # The customer already has a profile from an agent outside the demo's queues, so the
+    # demo's agent finds nothing by search and creating it again is refused with its id.
+    contact = load_contacts()[0]
+    details = contact["private_details"]
+    existing = await create_profile(
+        client,
+        desk.social_other_queue,
+        first_name=details["first_name"],
+        last_name=details["last_name"],
+        email=details["email"],
+    )
+    lines: list[str] = []
+
+    results = await replay(client, desk.supervisor.token, [contact], out=lines.append)
+
+    assert results[0].failures == []
+    assert f"   profile {existing['id']} already exists (subscription path)" in lines

@@ -137,3 +137,25 @@ class TestPrivateChannel:
     ) -> None:
         profile = await create_profile(client, desk.social, **identifiers)
         assert profile["creation_path"] == path
+
+
+async def test_short_imei_is_named_in_one_sentence(
+    client: httpx.AsyncClient, desk: Desk
+) -> None:
+    created = await _post_profile(client, desk, imei="35278907123456")
+    searched = await client.post(
+        "/profiles/search", json={"imei": "1"}, headers=desk.social.headers
+    )
+
+    assert created.status_code == 422
+    assert created.json()["errors"] == [
+        {
+            "location": "body",
+            "pointer": "/imei",
+            "detail": "imei is not an IMEI: an IMEI is exactly 15 digits",
+        }
+    ]
+    assert searched.status_code == 422
+    assert searched.json()["detail"] == (
+        "The imei to search for is not an IMEI: an IMEI is exactly 15 digits."
+    )

@@ -20,7 +20,13 @@ from app.domain.follow_ups.schemas import (
     FollowUpRead,
 )
 from app.domain.ids import new_id
-from app.domain.pagination import decode_cursor, encode_cursor, invalid_parameter
+from app.domain.pagination import (
+    cursor_time,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+    invalid_parameter,
+)
 from app.domain.permissions import Actor, Operation
 from app.domain.service_requests.service import RowFacts, record, sr_table
 from app.domain.sqltypes import UtcDateTime
@@ -263,9 +269,9 @@ def list_due(
     if cursor is not None:
         values = decode_cursor(cursor, ("d", "i"))
         try:
-            after_due_at = datetime.fromisoformat(values["d"])
-            after_id = uuid.UUID(values["i"])
-        except (TypeError, ValueError):
+            after_due_at = cursor_time(values["d"])
+            after_id = cursor_uuid(values["i"])
+        except ValueError:
             raise invalid_parameter(
                 "cursor",
                 "The cursor is not valid: pass next_cursor from the previous page.",

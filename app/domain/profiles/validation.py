@@ -67,7 +67,7 @@ def normalize_imei(value: str) -> str:
     """Return the 15 IMEI digits; spaces and dashes between digit groups are dropped."""
     digits = IMEI_SEPARATORS.sub("", value)
     if len(digits) != 15 or not digits.isascii() or not digits.isdigit():
-        raise ValueError("an IMEI is exactly 15 digits")
+        raise ValueError("not an IMEI: an IMEI is exactly 15 digits")
     if not luhn_valid(digits):
         raise ValueError("not a valid IMEI: its last digit fails the Luhn check")
     return digits

@@ -21,7 +21,14 @@ from app.db import Row, Tx
 from app.domain import permissions
 from app.domain.errors import ActorForbidden
 from app.domain.follow_ups.models import FollowUp
-from app.domain.pagination import decode_cursor, encode_cursor, invalid_parameter
+from app.domain.pagination import (
+    cursor_int,
+    cursor_time,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+    invalid_parameter,
+)
 from app.domain.permissions import Actor, Operation
 from app.domain.queues.schemas import (
     QueueItem,
@@ -157,15 +164,12 @@ def _cursor_keys(sort: QueueSort) -> tuple[str, ...]:
 def _decode_position(cursor: str, sort: QueueSort, fingerprint: str) -> list[Any]:
     values = decode_cursor(cursor, _cursor_keys(sort))
     try:
-        position: list[Any] = [
-            datetime.fromisoformat(values["c"]),
-            uuid.UUID(values["i"]),
-        ]
+        position: list[Any] = [cursor_time(values["c"]), cursor_uuid(values["i"])]
         if sort is QueueSort.priority:
-            position.insert(0, int(values["p"]))
-    except (TypeError, ValueError):
+            position.insert(0, cursor_int(values["p"]))
+    except ValueError:
         position = []
-    if not position or position[-2].tzinfo is None or values["f"] != fingerprint:
+    if not position or values["f"] != fingerprint:
         raise invalid_parameter(
             "cursor",
             "The cursor does not belong to this view with these filters and sort: "

@@ -191,6 +191,15 @@ def _require_sr_categories(data: Any) -> None:
                 outcome=triage_rules.RULES[category].outcome.value,
                 instead=instead,
             )
+    listed = {data.category}
+    for index, extra in enumerate(data.additional_categories or []):
+        if extra in listed:
+            raise invalid_field(
+                f"/additional_categories/{index}",
+                f"additional_categories lists '{extra.value}' again: name each "
+                "category once, and the primary category only as category.",
+            )
+        listed.add(extra)
 
 
 def _check_references(tx: Tx, data: Any) -> str | None:
