@@ -8,6 +8,7 @@ from tests.factories import Desk, create_social_sr
 from tests.security.conftest import row_counts
 
 FAR_OFF_TIMES = [
+    "9999-12-31T23:59:59-23:59",
     "9999-12-31T23:59:59-12:00",
     "0001-01-01T00:00:00+14:00",
     "9999-12-31T23:59:59Z",
@@ -88,11 +89,12 @@ async def test_hold_follow_up_out_of_range(
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize("parameter", ["from", "to"])
 async def test_triage_report_day_out_of_range(
-    day: str, client: httpx.AsyncClient, desk: Desk
+    day: str, parameter: str, client: httpx.AsyncClient, desk: Desk
 ) -> None:
     response = await client.get(
-        "/triage/report", params={"from": day}, headers=desk.supervisor.headers
+        "/triage/report", params={parameter: day}, headers=desk.supervisor.headers
     )
 
-    _assert_out_of_range(response, "from")
+    _assert_out_of_range(response, parameter)

@@ -216,14 +216,6 @@ def report_range(
 ) -> tuple[date, date]:
     """Resolve the report's days: `to` defaults to today, `from` to 29 days before `to`."""
     end = to_date or today
-    if end == date.max:
-        # The report reads up to the start of the day after `to`.
-        raise InvalidInput(
-            f"to ({end.isoformat()}) is the last day a date can hold: send an earlier one.",
-            errors=[
-                {"location": "query", "parameter": "to", "detail": "to is too late"}
-            ],
-        )
     start = from_date or end - timedelta(days=29)
     if start > end:
         raise InvalidInput(
