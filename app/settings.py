@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     the API clears the cache of the process that handles it; other replicas, and
     changes made with the CLI, take effect within this time."""
 
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    """Requests whose header names and values add up to more get 431."""
+
     # Operations
     metrics_token: SecretStr | None = None
     """When set, GET /metrics requires `Authorization: Bearer <this value>`; unset, it is open."""

@@ -23,9 +23,12 @@ VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 class RequestContextMiddleware:
     """Pure ASGI, so that it costs little and sees every response, errors included."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body_bytes: int, max_header_bytes: int
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +65,19 @@ class RequestContextMiddleware:
             return message
 
         try:
-            if self._declared_length(scope) > self.max_body_bytes:
+            declared_length, header_bytes = self._measure(scope)
+            if header_bytes > self.max_header_bytes:
+                response = problem_response(
+                    Request(scope, receive),
+                    status=431,
+                    slug="header-fields-too-large",
+                    title="Header fields too large",
+                    detail=f"The request headers take more than {self.max_header_bytes} "
+                    "bytes: send only the headers the API documents.",
+                )
+                await response(scope, receive, send_with_id)
+                return
+            if declared_length > self.max_body_bytes:
                 request = Request(scope, receive)
                 response = problem_response(
                     request,
@@ -118,14 +133,18 @@ class RequestContextMiddleware:
         return uuid.uuid4().hex
 
     @staticmethod
-    def _declared_length(scope: Scope) -> int:
+    def _measure(scope: Scope) -> tuple[int, int]:
+        """The declared body length (0 when absent or unreadable) and the headers' size."""
+        declared = 0
+        size = 0
         for name, value in scope.get("headers", ()):
+            size += len(name) + len(value)
             if name == b"content-length":
                 try:
-                    return int(value)
+                    declared = int(value)
                 except ValueError:
-                    return 0
-        return 0
+                    declared = 0
+        return declared, size
 
 
 def _frames(error: BaseException, limit: int = 8) -> list[str]:
