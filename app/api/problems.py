@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import DomainError, problem_types
+from app.domain.schemas import NO_CONTROL_CHARACTERS, NO_CONTROL_CHARACTERS_BUT_LINES
 
 log = structlog.get_logger(component="api")
 
@@ -30,6 +31,7 @@ HTTP_PROBLEMS = {
     406: ("not-acceptable", "Not acceptable"),
     413: ("content-too-large", "Content too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
+    431: ("header-fields-too-large", "Header fields too large"),
     500: ("internal-error", "Internal error"),
 }
 
@@ -132,6 +134,19 @@ def _message(error: dict[str, Any]) -> str:
     if kind == "union_tag_invalid":
         expected = error.get("ctx", {}).get("expected_tags", "")
         return f"{field} must be one of {expected}."
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") in (
+        NO_CONTROL_CHARACTERS,
+        NO_CONTROL_CHARACTERS_BUT_LINES,
+    ):
+        return (
+            f"{field} contains a control character, a Unicode line separator or a "
+            "bidirectional override; remove it"
+            + (
+                " (line breaks and tabs are allowed)."
+                if error["ctx"]["pattern"] == NO_CONTROL_CHARACTERS_BUT_LINES
+                else "."
+            )
+        )
     if kind == "json_invalid":
         return (
             "The body is not valid JSON: "

@@ -25,10 +25,29 @@ class NotJson:
 NOT_JSON = NotJson()
 
 
+class DuplicateKey(ValueError):
+    pass
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise DuplicateKey
+    return result
+
+
 class _DeferredJsonRequest(Request):
     async def json(self) -> Any:
         try:
-            return await super().json()
+            if not hasattr(self, "_json"):
+                body = await self.body()
+                self._json = json.loads(
+                    body, object_pairs_hook=_object_without_duplicates
+                )
+            return self._json
+        except DuplicateKey:
+            self.state.invalid_json = "a key appears twice in one object"
+            return NOT_JSON
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             self.state.invalid_json = getattr(error, "msg", "not UTF-8")
             return NOT_JSON

@@ -7,8 +7,13 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
 from sqlmodel import SQLModel
 
-NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
-NO_CONTROL_CHARACTERS_BUT_LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+NO_CONTROL_CHARACTERS_BUT_LINES = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
+)
+"""Refused in text: ASCII control characters, Unicode line and paragraph separators,
+and the bidirectional overrides and isolates that can make text display as
+something else (tabs and line breaks are allowed in free text)."""
 
 
 def single_line(max_length: int, min_length: int = 1) -> object:

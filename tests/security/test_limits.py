@@ -8,7 +8,13 @@ import httpx
 import pytest
 
 from app.db import Database
-from tests.factories import Desk, create_social_sr, profile_body
+from tests.factories import (
+    Desk,
+    create_profile,
+    create_social_sr,
+    profile_body,
+    social_sr_body,
+)
 from tests.security.conftest import row_counts
 
 TWO_MB = 2 * 1024 * 1024
@@ -62,6 +68,12 @@ BAD_PROFILES = [
     pytest.param(b'{"first_name": "Ana", ', "", "json_invalid", id="malformed-json"),
     pytest.param(b'\xff\xfe{"a": 1}', "", "json_invalid", id="not-utf8"),
     pytest.param(b"[" * 100_000 + b"]" * 100_000, "", "json_invalid", id="too-deep"),
+    pytest.param(
+        b'{"first_name": "Ana", "first_name": "Bia"}',
+        "",
+        "json_invalid",
+        id="duplicate-key",
+    ),
     pytest.param(
         b'{"follower_count": ' + b"9" * 5000 + b"}",
         "",
@@ -274,3 +286,63 @@ async def test_huge_history_page_is_rejected(
 
     problem = _assert_problem(response, 422)
     assert problem["errors"][0]["parameter"] == "limit"
+
+
+async def test_oversized_headers_get_431(client: httpx.AsyncClient, desk: Desk) -> None:
+    response = await client.get(
+        "/agents/me", headers={**desk.social.headers, "X-Padding": "a" * 20_000}
+    )
+
+    problem = _assert_problem(response, 431)
+    assert problem["type"] == "/problems/header-fields-too-large"
+    catalog = (await client.get("/problems")).json()
+    assert "/problems/header-fields-too-large" in {entry["type"] for entry in catalog}
+
+
+async def test_headers_under_the_limit_pass(
+    client: httpx.AsyncClient, desk: Desk
+) -> None:
+    response = await client.get(
+        "/agents/me", headers={**desk.social.headers, "X-Padding": "a" * 8_000}
+    )
+
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("value", [True, "12", 12.5])
+async def test_follower_count_must_be_a_json_integer(
+    value: object, client: httpx.AsyncClient, desk: Desk, db: Database
+) -> None:
+    profile = await create_profile(client, desk.social)
+    before = row_counts(db)
+
+    response = await client.post(
+        "/service-requests",
+        json=social_sr_body(profile["id"], follower_count=value),
+        headers=desk.social.headers,
+    )
+
+    problem = _assert_problem(response, 422)
+    assert [error["pointer"] for error in problem["errors"]] == ["/follower_count"]
+    assert row_counts(db) == before
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ana\u202eanA", "Ana\u2028Souza", "Ana\u2066Souza"],
+    ids=["bidi-override", "line-separator", "bidi-isolate"],
+)
+async def test_names_refuse_unicode_format_controls(
+    name: str, client: httpx.AsyncClient, desk: Desk, db: Database
+) -> None:
+    before = row_counts(db)
+
+    response = await client.post(
+        "/profiles", json=profile_body(first_name=name), headers=desk.social.headers
+    )
+
+    problem = _assert_problem(response, 422)
+    assert problem["errors"][0]["pointer"] == "/first_name"
+    assert "bidirectional override" in problem["errors"][0]["detail"]
+    assert name not in response.text
+    assert row_counts(db) == before

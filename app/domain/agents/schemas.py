@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from app.domain.schemas import InputSchema, Label, Name, OutputSchema, TimeZoneName
 from app.domain.vocabulary import Tier, Tier1Kind
@@ -54,7 +54,7 @@ class AgentPage(OutputSchema):
 
 class TokenCreate(InputSchema):
     label: Label | None = None
-    ttl_days: int | None = Field(
+    ttl_days: StrictInt | None = Field(
         default=None,
         ge=1,
         le=366,

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, HttpUrl, UrlConstraints, model_validator
+from pydantic import Field, HttpUrl, Strict, UrlConstraints, model_validator
 
 from app.domain.schemas import (
     InputSchema,
@@ -24,7 +24,8 @@ PostUrl = Annotated[
     UrlConstraints(max_length=2048, allowed_schemes=["http", "https"]),
     Field(description="Address of the post or thread, http or https."),
 ]
-FollowerCount = Annotated[int, Field(ge=0, le=10_000_000_000)]
+FollowerCount = Annotated[int, Strict(), Field(ge=0, le=10_000_000_000)]
+"""A JSON integer: true or "12" are refused rather than read as numbers."""
 MicrosoftAccount = Annotated[
     str, Field(min_length=3, max_length=320, pattern=r"^[^\s\x00-\x1f\x7f]+$")
 ]
