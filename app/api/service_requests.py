@@ -20,12 +20,18 @@ from app.api.stored import created_response
 from app.db import Tx
 from app.domain.concurrency import etag, parse_if_match
 from app.domain.idempotency import service as idempotency
-from app.domain.pagination import cursor_int, cursor_value, encode_cursor
+from app.domain.pagination import (
+    cursor_int,
+    cursor_uuid,
+    cursor_value,
+    encode_cursor,
+)
 from app.domain.permissions import Operation
 from app.domain.service_requests import assignment, service
 from app.domain.service_requests.schemas import (
     HistoryPage,
     NoteCreate,
+    NotePage,
     NoteRead,
     ServiceRequestCreate,
     ServiceRequestRead,
@@ -58,6 +64,9 @@ Taker = Annotated[
 Reassigner = Annotated[
     ServiceRequestCaller, Depends(service_request_caller(Operation.sr_reassign))
 ]
+
+FIRST_ID = uuid.UUID(int=0)
+"""Lower than every id: the start of a list paged by id."""
 
 
 @router.post(
@@ -170,9 +179,22 @@ async def read_history(
 
 
 @router.get("/service-requests/{sr_ref}/notes", responses=errors(403, 404))
-async def list_notes(call: NoteReader) -> list[NoteRead]:
-    """Return the SR's case notes, oldest first."""
-    return await call.ctx.db.read(service.list_notes, call.actor, call.sr["id"])
+async def list_notes(
+    call: NoteReader,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> NotePage:
+    """Return the SR's case notes, oldest first, a page at a time."""
+    after = cursor_value(cursor, "after", cursor_uuid) if cursor else FIRST_ID
+    notes = await call.ctx.db.read(
+        service.list_notes, call.actor, call.sr["id"], after=after, limit=limit + 1
+    )
+    next_cursor = (
+        encode_cursor({"after": str(notes[limit - 1].id)})
+        if len(notes) > limit
+        else None
+    )
+    return NotePage(items=notes[:limit], next_cursor=next_cursor)
 
 
 @router.post(

@@ -69,7 +69,7 @@ async def _snapshot(
         body["updated_at"],
         body["contact_reason"],
         len(history.json()["items"]),
-        len(notes.json()),
+        len(notes.json()["items"]),
     )
 
 

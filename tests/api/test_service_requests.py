@@ -658,7 +658,9 @@ class TestNotes:
 
         assert first.status_code == 201, first.text
         assert second.status_code == 201, second.text
-        notes = (await client.get(path, headers=desk.supervisor.headers)).json()
+        notes = (await client.get(path, headers=desk.supervisor.headers)).json()[
+            "items"
+        ]
         assert [(n["author_id"], n["body"], n["created_at"]) for n in notes] == [
             (desk.social.id, "Asked for the crash logs.", "2026-12-01T12:00:00Z"),
             (desk.tier2.id, "Logs point at the camera driver.", "2026-12-01T13:00:00Z"),
@@ -711,8 +713,47 @@ class TestNotes:
         assert delete_all.status_code == 405
         assert patch_one.status_code in (404, 405)
         assert delete_one.status_code in (404, 405)
-        notes = (await client.get(path, headers=desk.social.headers)).json()
+        notes = (await client.get(path, headers=desk.social.headers)).json()["items"]
         assert [n["body"] for n in notes] == ["First."]
+
+    async def test_notes_page_in_order_without_gaps(
+        self, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        sr = await create_social_sr(client, desk.social)
+        path = f"/service-requests/{sr['id']}/notes"
+        for index in range(7):
+            response = await client.post(
+                path, json={"body": f"Note {index}."}, headers=desk.social.headers
+            )
+            assert response.status_code == 201, response.text
+
+        bodies, cursor, pages = [], None, 0
+        while True:
+            params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+            page = await client.get(path, params=params, headers=desk.social.headers)
+            assert page.status_code == 200, page.text
+            bodies += [note["body"] for note in page.json()["items"]]
+            pages += 1
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+
+        assert bodies == [f"Note {index}." for index in range(7)]
+        assert pages == 3
+
+    async def test_notes_limit_is_capped(
+        self, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        sr = await create_social_sr(client, desk.social)
+
+        response = await client.get(
+            f"/service-requests/{sr['id']}/notes",
+            params={"limit": 501},
+            headers=desk.social.headers,
+        )
+
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["parameter"] == "limit"
 
     async def test_empty_note_is_422(
         self, client: httpx.AsyncClient, desk: Desk

@@ -31,6 +31,7 @@ FOLLOW_UPS = {"d": TIME, "i": ID}
 CASES = (
     [("agents", c) for c in tampered({"id": ID}, "id", NOT_A_UUID)]
     + [("history", c) for c in tampered({"after": 1}, "after", OUT_OF_RANGE)]
+    + [("notes", c) for c in tampered({"after": ID}, "after", NOT_A_UUID)]
     + [("queue", c) for c in tampered(QUEUE, "p", OUT_OF_RANGE)]
     + [("queue", c) for c in tampered(QUEUE, "i", NOT_A_UUID)]
     + [("queue", c) for c in tampered(QUEUE, "c", NOT_A_TIME)]
@@ -43,9 +44,9 @@ CASES = (
 async def test_tampered_cursor_is_422(
     client: httpx.AsyncClient, desk: Desk, route: str, token: str
 ) -> None:
-    if route == "history":
+    if route in ("history", "notes"):
         sr = await create_social_sr(client, desk.social)
-        url, login = f"/service-requests/{sr['number']}/history", desk.supervisor
+        url, login = f"/service-requests/{sr['number']}/{route}", desk.supervisor
     else:
         url, login = {
             "agents": ("/agents", desk.supervisor),

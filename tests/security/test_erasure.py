@@ -143,7 +143,7 @@ async def test_erase_scrubs_notes(client: httpx.AsyncClient, desk: Desk) -> None
         f"/service-requests/{sr['id']}/notes", headers=desk.supervisor.headers
     )
 
-    body = notes.json()[0]["body"]
+    body = notes.json()["items"][0]["body"]
     assert "Quintanilha" not in body
     assert "98765" not in body
     assert body.endswith("\nShe agreed.")

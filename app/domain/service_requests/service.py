@@ -90,9 +90,14 @@ SELECT_HISTORY = (
 )
 SELECT_NOTES = (
     sa.select(note_table)
-    .where(note_table.c.service_request_id == sa.bindparam("sr_id"))
-    .order_by(note_table.c.created_at, note_table.c.id)
+    .where(
+        note_table.c.service_request_id == sa.bindparam("sr_id"),
+        note_table.c.id > sa.bindparam("after"),
+    )
+    .order_by(note_table.c.id)
+    .limit(sa.bindparam("limit"))
 )
+"""Note ids are UUIDv7, so their order is the order the notes were written in."""
 
 SOCIAL_MEDIA_REQUIRED = (
     "post_url",
@@ -525,11 +530,12 @@ def add_note(
     return NoteRead.model_validate(note)
 
 
-def list_notes(tx: Tx, actor: Actor, reference: uuid.UUID | str) -> list[NoteRead]:
+def list_notes(
+    tx: Tx, actor: Actor, reference: uuid.UUID | str, *, after: uuid.UUID, limit: int
+) -> list[NoteRead]:
     row = load_visible(tx, actor, reference, Operation.note_read)
-    return [
-        NoteRead.model_validate(note) for note in tx.all(SELECT_NOTES, sr_id=row["id"])
-    ]
+    notes = tx.all(SELECT_NOTES, sr_id=row["id"], after=after, limit=limit)
+    return [NoteRead.model_validate(note) for note in notes]
 
 
 def list_history(
