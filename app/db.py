@@ -249,6 +249,9 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.close()
 
 
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
 def create_db_engine(
     url: str, *, pool_size: int = 10, busy_timeout_ms: int = 10_000
 ) -> Engine:
@@ -268,10 +271,19 @@ def create_db_engine(
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
+    # A database host that drops packets would otherwise hold a request (or a
+    # readiness probe) for as long as the kernel keeps trying. A connect_timeout
+    # in the URL's query wins.
+    connect_args = (
+        {}
+        if "connect_timeout" in parsed.query
+        else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS}
+    )
     return sa.create_engine(
         parsed,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
+        connect_args=connect_args,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,

@@ -1,5 +1,7 @@
 """Liveness and readiness: readiness follows the database and the migration head."""
 
+import asyncio
+import socket
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -154,3 +156,21 @@ async def test_ready_fails_on_unopenable_file(
 
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "unreachable"}
+
+
+async def test_ready_gives_up_on_a_silent_database_host() -> None:
+    """A host that takes the connection but never answers fails readiness, not hangs it."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        settings = Settings(
+            database_url=f"postgresql://postgres@127.0.0.1:{port}/test",
+            log_format="json",
+        )
+
+        async with serve(settings) as client:
+            response = await asyncio.wait_for(client.get("/health/ready"), 60)
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] != "ok"
