@@ -524,3 +524,43 @@ class TestTriageReport:
     ) -> None:
         response = await client.get("/triage/report", headers=desk.social.headers)
         assert response.status_code == 403
+
+
+class TestTriageChannelOfKind:
+    @pytest.mark.parametrize(
+        ("login", "channel"),
+        [
+            ("store", "twitter"),
+            ("sales", "store"),
+            ("social", "store"),
+            ("social", "sales"),
+        ],
+    )
+    async def test_channel_outside_agent_kind_is_422(
+        self, login: str, channel: str, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        response = await client.post(
+            "/triage",
+            json={"channel": channel, "problems": [{"category": "os_bug"}]},
+            headers=getattr(desk, login).headers,
+        )
+
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["pointer"] == "/channel"
+        report = await client.get("/triage/report", headers=desk.supervisor.headers)
+        assert report.json()["triages"] == 0
+
+    @pytest.mark.parametrize(
+        ("login", "channel"),
+        [("social", "community"), ("community", "twitter"), ("sales", "sales")],
+    )
+    async def test_channel_of_agent_kind_is_accepted(
+        self, login: str, channel: str, client: httpx.AsyncClient, desk: Desk
+    ) -> None:
+        response = await client.post(
+            "/triage",
+            json={"channel": channel, "problems": [{"category": "os_bug"}]},
+            headers=getattr(desk, login).headers,
+        )
+
+        assert response.status_code == 201, response.text

@@ -14,7 +14,7 @@ import structlog
 
 from app.db import Tx
 from app.domain import permissions
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, invalid_field
 from app.domain.ids import new_id
 from app.domain.permissions import Actor, Operation
 from app.domain.triage.models import Triage, TriageOutcome
@@ -31,7 +31,7 @@ from app.domain.triage.schemas import (
     TriagePlan,
     TriageReport,
 )
-from app.domain.vocabulary import SR_CATEGORIES, Category
+from app.domain.vocabulary import SR_CATEGORIES, Category, Tier1Kind
 
 log = structlog.get_logger(component="triage")
 
@@ -160,11 +160,36 @@ def plan_contact(data: TriageCreate) -> _Plan:
     return plan
 
 
+SOCIAL_CHANNELS = frozenset(TriageChannel) - {TriageChannel.store, TriageChannel.sales}
+
+CHANNELS_OF_KIND = {
+    Tier1Kind.social_media: SOCIAL_CHANNELS,
+    Tier1Kind.community: SOCIAL_CHANNELS,
+    Tier1Kind.store: frozenset({TriageChannel.store}),
+    Tier1Kind.sales: frozenset({TriageChannel.sales}),
+}
+"""Where each kind of Tier 1 agent takes contacts: social and community agents on
+social networks and forums, store and sales agents at their own counter."""
+
+
+def _require_channel_of_kind(actor: Actor, channel: TriageChannel) -> None:
+    kind = actor.tier1_kind
+    allowed = CHANNELS_OF_KIND.get(kind) if kind else None
+    if allowed is not None and channel not in allowed:
+        raise invalid_field(
+            "/channel",
+            f"A {kind.value} agent does not take contacts through '{channel.value}': "
+            f"use one of {', '.join(sorted(c.value for c in allowed))}, or let an agent "
+            "of the right kind triage the contact.",
+        )
+
+
 def create_triage(
     tx: Tx, actor: Actor, data: TriageCreate, now: datetime
 ) -> TriagePlan:
     """Plan the contact and record the triage with one outcome row per problem."""
     permissions.grant_for(actor, Operation.triage_create)
+    _require_channel_of_kind(actor, data.channel)
     plan = plan_contact(data)
     triage_id = new_id()
     tx.execute(
