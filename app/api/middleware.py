@@ -134,7 +134,7 @@ class RequestContextMiddleware:
 
     @staticmethod
     def _measure(scope: Scope) -> tuple[int, int]:
-        """The declared body length (0 when absent or unreadable) and the headers' size."""
+        """Return the declared body length (0 when absent or unreadable) and the headers' size."""
         declared = 0
         size = 0
         for name, value in scope.get("headers", ()):

@@ -55,7 +55,7 @@ class _DeferredJsonRequest(Request):
             self.state.invalid_json = "arrays or objects nested too deeply"
             return NOT_JSON
         except ValueError:
-            # The parser refuses integers longer than Python converts safely.
+            # The parser rejects integers with more digits than Python converts by default.
             self.state.invalid_json = "a number has too many digits"
             return NOT_JSON
 

@@ -58,8 +58,8 @@ TimeZoneName = Annotated[str, single_line(64), AfterValidator(_known_time_zone)]
 
 EARLIEST_DAY = date(1970, 1, 1)
 LATEST_DAY = date(8999, 12, 31)
-"""Times and days the service accepts. Far-off dates can't be turned into UTC or
-moved by a day without overflowing, and no support case needs them."""
+"""The range of days the service accepts. Far-off dates cannot be converted to UTC
+or moved by a day without overflowing, and no support case needs them."""
 
 _RANGE_HINT = f"use a date from {EARLIEST_DAY} to {LATEST_DAY} (UTC)"
 

@@ -168,8 +168,8 @@ CHANNELS_OF_KIND = {
     Tier1Kind.store: frozenset({TriageChannel.store}),
     Tier1Kind.sales: frozenset({TriageChannel.sales}),
 }
-"""Where each kind of Tier 1 agent takes contacts: social and community agents on
-social networks and forums, store and sales agents at their own counter."""
+"""The channels each kind of Tier 1 agent takes contacts through: social networks and
+forums for social and community agents, their own counter for store and sales agents."""
 
 
 def _require_channel_of_kind(actor: Actor, channel: TriageChannel) -> None:
