@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Path, Request
 
@@ -113,7 +113,7 @@ def _bearer_token(request: Request) -> str:
 
 
 def _cached_actor(token_hash: str, ctx: AppContext) -> Actor | None:
-    """The actor of a token checked within `auth_cache_ttl`, or None to look it up."""
+    """Return the actor of a token checked within `auth_cache_ttl`, or None to look it up."""
     ttl = ctx.settings.auth_cache_ttl.total_seconds()
     if ttl <= 0:
         return None
@@ -145,15 +145,28 @@ def _identify(
     return actor
 
 
-def _identify_and_load(
-    tx: Tx, token_hash: str, ctx: AppContext, operation: Operation | None, sr_ref: str
+async def _identify_then_load(
+    ctx: AppContext,
+    token_hash: str,
+    operation: Operation | None,
+    load: Callable[..., Row],
+    *args: Any,
 ) -> tuple[Actor, Row]:
-    actor = _identify(tx, token_hash, ctx, operation)
-    return actor, service_requests.load_visible(tx, actor, parse_sr_reference(sr_ref))
+    """Authenticate and authorize, then run `load(tx, actor, *args)` in the same read."""
+    cached = _cached_actor(token_hash, ctx)
+    if cached is not None:
+        _authorize(cached, ctx, operation)
+        return cached, await ctx.db.read(load, cached, *args)
+
+    def identify_and_load(tx: Tx) -> tuple[Actor, Row]:
+        actor = _identify(tx, token_hash, ctx, operation)
+        return actor, load(tx, actor, *args)
+
+    return await ctx.db.read(identify_and_load)
 
 
-def _load(tx: Tx, actor: Actor, sr_ref: str) -> tuple[Actor, Row]:
-    return actor, service_requests.load_visible(tx, actor, parse_sr_reference(sr_ref))
+def _load_service_request(tx: Tx, actor: Actor, sr_ref: str) -> Row:
+    return service_requests.load_visible(tx, actor, parse_sr_reference(sr_ref))
 
 
 def _requires_token(
@@ -168,7 +181,7 @@ def _requires_token(
 def caller(
     operation: Operation | None = None,
 ) -> Callable[[Request], Awaitable[Caller]]:
-    """Authenticate, then answer 403 if the caller's tier may never perform `operation`."""
+    """Authenticate, then reject with 403 if the caller's tier may never perform `operation`."""
 
     async def dependency(request: Request) -> Caller:
         ctx = context(request)
@@ -214,14 +227,9 @@ def service_request_caller(
     ) -> ServiceRequestCaller:
         ctx = context(request)
         token_hash = hash_token(_bearer_token(request))
-        cached = _cached_actor(token_hash, ctx)
-        if cached is None:
-            actor, row = await ctx.db.read(
-                _identify_and_load, token_hash, ctx, operation, sr_ref
-            )
-        else:
-            _authorize(cached, ctx, operation)
-            actor, row = await ctx.db.read(_load, cached, sr_ref)
+        actor, row = await _identify_then_load(
+            ctx, token_hash, operation, _load_service_request, sr_ref
+        )
         request.state.agent_id = str(actor.id)
         request.state.sr_number = row["number"]
         return ServiceRequestCaller(actor, ctx, row)
@@ -237,42 +245,25 @@ class ProfileCaller(Caller):
     profile: Row
 
 
-def _identify_and_load_profile(
-    tx: Tx,
-    token_hash: str,
-    ctx: AppContext,
-    operation: Operation,
-    profile_id: uuid.UUID,
-) -> tuple[Actor, Row]:
-    actor = _identify(tx, token_hash, ctx, operation)
-    return actor, profiles.load_visible_profile(tx, actor, profile_id, operation)
-
-
-def _load_profile(
-    tx: Tx, actor: Actor, operation: Operation, profile_id: uuid.UUID
-) -> tuple[Actor, Row]:
-    return actor, profiles.load_visible_profile(tx, actor, profile_id, operation)
-
-
 def profile_caller(
     operation: Operation,
 ) -> Callable[..., Awaitable[ProfileCaller]]:
     """Authenticate, check the tier, then load the profile in the path if the caller may access it.
 
-    Loading the profile here answers 404 before FastAPI validates the body (422).
+    Loading the profile here returns 404 before FastAPI validates the body (422).
     """
 
     async def dependency(request: Request, profile_id: uuid.UUID) -> ProfileCaller:
         ctx = context(request)
         token_hash = hash_token(_bearer_token(request))
-        cached = _cached_actor(token_hash, ctx)
-        if cached is None:
-            actor, row = await ctx.db.read(
-                _identify_and_load_profile, token_hash, ctx, operation, profile_id
-            )
-        else:
-            _authorize(cached, ctx, operation)
-            actor, row = await ctx.db.read(_load_profile, cached, operation, profile_id)
+        actor, row = await _identify_then_load(
+            ctx,
+            token_hash,
+            operation,
+            profiles.load_visible_profile,
+            profile_id,
+            operation,
+        )
         request.state.agent_id = str(actor.id)
         return ProfileCaller(actor, ctx, row)
 
