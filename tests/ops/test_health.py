@@ -159,7 +159,7 @@ async def test_ready_fails_on_unopenable_file(
 
 
 async def test_ready_gives_up_on_a_silent_database_host() -> None:
-    """A host that takes the connection but never answers fails readiness, not hangs it."""
+    """A host that accepts the connection but never responds fails readiness instead of hanging it."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)

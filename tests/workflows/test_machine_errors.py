@@ -72,7 +72,7 @@ def test_event_without_transition_raises() -> None:
     assert machine.current_state_value == Status.closed
 
 
-def test_event_without_transition_is_a_409_in_the_table() -> None:
+def test_table_rejects_event_without_transition() -> None:
     lifecycle = Lifecycle(ServiceRequestLifecycle)
 
     with pytest.raises(InvalidTransition) as raised:
